@@ -1,0 +1,109 @@
+// swift-tools-version: 6.0
+// qkdgate — an encrypting DICOM store-and-forward gateway.
+//
+// Module map (one folder each under Sources/; DESIGN.md §2):
+//   CDCMTK    thin C++17 bridge over DCMTK with a plain-C API (nothing else sees DCMTK)
+//   Pixels    the exact pixel model: PixelBuffer and the native-bytes codec (pure Swift)
+//   DICOM     Swift types over the bridge: DicomObject, private blocks, transfer syntaxes
+//   Ciphers   pixel ciphers behind one protocol (qkd-hybrid, dcgan-vpd, aes-ctr)
+//   DCGAN     generator inference for dcgan-vpd decoy images
+//   QKD       BB84 simulator, key pool, ETSI GS QKD 014 KME server and client, OTP key wrap
+//   Analysis  security metrics, NIST SP 800-22, PNG plots
+//   qkdgate   the command-line executable (parses and dispatches only)
+import PackageDescription
+
+/// One settings list for every Swift target (Swift 6 mode is the tools-version default).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "qkdgate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "qkdgate", targets: ["qkdgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // MARK: DICOM foundation
+        .target(
+            name: "CDCMTK",
+            cxxSettings: [.unsafeFlags(["-Wno-deprecated-declarations"])],
+            linkerSettings: [
+                // Debian's dcmtk.pc is broken (it requires sndfile), so the libraries are linked by name.
+                .linkedLibrary("dcmtls"), .linkedLibrary("dcmnet"), .linkedLibrary("dcmjpeg"),
+                .linkedLibrary("dcmjpls"), .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"),
+                .linkedLibrary("oflog"), .linkedLibrary("ofstd"), .linkedLibrary("openjp2"),
+                .linkedLibrary("stdc++"),
+            ]
+        ),
+        .target(name: "Pixels", swiftSettings: swiftSettings),
+        .target(
+            name: "DICOM",
+            dependencies: ["CDCMTK", "Pixels", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Ciphers
+        .target(
+            name: "Ciphers",
+            dependencies: [
+                "Pixels",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "DCGAN", swiftSettings: swiftSettings),
+
+        // MARK: Key management
+        .target(
+            name: "QKD",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Analysis
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .target(name: "Analysis", dependencies: ["Pixels", "Ciphers", "CPNG"], swiftSettings: swiftSettings),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "qkdgate",
+            dependencies: [
+                "DICOM", "Pixels", "Ciphers", "DCGAN", "QKD", "Analysis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels"], swiftSettings: swiftSettings),
+    ],
+    cxxLanguageStandard: .cxx17
+)

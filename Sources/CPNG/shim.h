@@ -1,0 +1,2 @@
+// libpng for the analysis plots (Debian: libpng-dev).
+#include <png.h>

@@ -1,0 +1,1 @@
+/// DCGAN — generator inference for `dcgan-vpd` decoy images, from committed weights.

@@ -1,0 +1,174 @@
+/// Conversion between native Pixel Data bytes (uncompressed, little-endian) and `PixelBuffer`.
+///
+/// Both directions go through one index map from native sample order to the buffer's normalised order, so the
+/// two can never disagree about layout.
+extension PixelBuffer {
+    /// Reads native Pixel Data. `bytes` may be longer than needed (the extra bytes are kept), never shorter.
+    public init(nativeBytes bytes: UnsafeRawBufferPointer, descriptor: PixelDescriptor) throws(PixelError) {
+        try descriptor.validate()
+        let needed = descriptor.nativeByteCount
+        guard bytes.count >= needed else { throw .lengthMismatch(expected: needed, actual: bytes.count) }
+        let count = descriptor.valueCount
+        var values = [UInt32](repeating: 0, count: count)
+        var residue: [UInt32]? = nil
+        var padBits: UInt8 = 0
+
+        if descriptor.bitsAllocated == 1 {
+            values.withUnsafeMutableBufferPointer { out in
+                for i in 0..<count {
+                    out[i] = UInt32((bytes[i >> 3] >> UInt8(i & 7)) & 1)
+                }
+            }
+            if count % 8 != 0 {
+                let usedMask = UInt8((1 << (count % 8)) - 1)
+                padBits = bytes[count / 8] & ~usedMask
+            }
+        } else {
+            let words = Self.readWords(bytes, count: count, bitsAllocated: descriptor.bitsAllocated)
+            let low = UInt32(descriptor.lowBit)
+            let mask = descriptor.valueMask
+            let outside = ~(mask << low)
+            var residueSeen: UInt32 = 0
+            values.withUnsafeMutableBufferPointer { out in
+                Self.forEachNativeIndex(descriptor) { native, normal in
+                    let w = words[native]
+                    out[normal] = (w >> low) & mask
+                    residueSeen |= w & outside
+                }
+            }
+            if residueSeen != 0 {
+                var r = [UInt32](repeating: 0, count: count)
+                r.withUnsafeMutableBufferPointer { out in
+                    Self.forEachNativeIndex(descriptor) { native, normal in out[normal] = words[native] & outside }
+                }
+                residue = r
+            }
+        }
+        self.descriptor = descriptor
+        self.values = values
+        self.residue = residue
+        self.trailingBytes = Array(bytes[needed...])
+        self.packedPadBits = padBits
+    }
+
+    /// Reads native Pixel Data from an array.
+    public init(nativeBytes bytes: [UInt8], descriptor: PixelDescriptor) throws(PixelError) {
+        self = try bytes.withUnsafeBytes { (raw) throws(PixelError) -> PixelBuffer in
+            try PixelBuffer(nativeBytes: raw, descriptor: descriptor)
+        }
+    }
+
+    /// Rebuilds native Pixel Data: values in their bit positions, residue bits, pad bits and trailing bytes
+    /// exactly as they were read. Throws if a value does not fit in BitsStored.
+    public func nativeBytes() throws(PixelError) -> [UInt8] {
+        try descriptor.validate()
+        guard values.count == descriptor.valueCount else {
+            throw .valueCountMismatch(expected: descriptor.valueCount, actual: values.count)
+        }
+        try checkValueRange()
+        let needed = descriptor.nativeByteCount
+        var out = [UInt8](repeating: 0, count: needed + trailingBytes.count)
+        let count = values.count
+
+        if descriptor.bitsAllocated == 1 {
+            out.withUnsafeMutableBufferPointer { o in
+                for i in 0..<count where values[i] != 0 {
+                    o[i >> 3] |= UInt8(1) << UInt8(i & 7)
+                }
+                if count % 8 != 0 { o[count / 8] |= packedPadBits }
+            }
+        } else {
+            var words = [UInt32](repeating: 0, count: count)
+            let low = UInt32(descriptor.lowBit)
+            words.withUnsafeMutableBufferPointer { w in
+                if let residue {
+                    Self.forEachNativeIndex(descriptor) { native, normal in
+                        w[native] = (values[normal] << low) | residue[normal]
+                    }
+                } else {
+                    Self.forEachNativeIndex(descriptor) { native, normal in w[native] = values[normal] << low }
+                }
+            }
+            out.withUnsafeMutableBytes { raw in
+                Self.writeWords(words, into: raw, bitsAllocated: descriptor.bitsAllocated)
+            }
+        }
+        for (i, b) in trailingBytes.enumerated() { out[needed + i] = b }
+        return out
+    }
+
+    // MARK: - Layout
+
+    /// Calls `body(nativeIndex, normalisedIndex)` for every sample.
+    @inline(__always)
+    static func forEachNativeIndex(_ d: PixelDescriptor, _ body: (Int, Int) -> Void) {
+        let plane = d.planeSize
+        let comps = d.components
+        if comps == 1 || d.planarConfiguration == .separate {
+            for i in 0..<d.valueCount { body(i, i) }
+        } else if d.isChromaSubsampled {
+            // Per row: Y(2g) Y(2g+1) Cb(g) Cr(g) → luminance plane, chroma plane as Cb Cr Cb Cr.
+            let cols = d.columns
+            for f in 0..<d.frames {
+                let frameNative = f * 2 * plane
+                let lumaBase = f * 2 * plane
+                let chromaBase = lumaBase + plane
+                for r in 0..<d.rows {
+                    let rowNative = frameNative + r * cols * 2
+                    let rowNormal = r * cols
+                    for g in 0..<(cols / 2) {
+                        let n = rowNative + g * 4
+                        body(n, lumaBase + rowNormal + 2 * g)
+                        body(n + 1, lumaBase + rowNormal + 2 * g + 1)
+                        body(n + 2, chromaBase + rowNormal + 2 * g)
+                        body(n + 3, chromaBase + rowNormal + 2 * g + 1)
+                    }
+                }
+            }
+        } else {
+            for f in 0..<d.frames {
+                let base = f * comps * plane
+                for p in 0..<plane {
+                    let n = base + p * comps
+                    for c in 0..<comps { body(n + c, base + c * plane + p) }
+                }
+            }
+        }
+    }
+
+    static func readWords(_ bytes: UnsafeRawBufferPointer, count: Int, bitsAllocated: Int) -> [UInt32] {
+        [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
+            switch bitsAllocated {
+            case 8:
+                for i in 0..<count { out[i] = UInt32(bytes[i]) }
+            case 16:
+                for i in 0..<count { out[i] = UInt32(bytes[2 * i]) | UInt32(bytes[2 * i + 1]) << 8 }
+            default:
+                for i in 0..<count {
+                    let b = 4 * i
+                    out[i] = UInt32(bytes[b]) | UInt32(bytes[b + 1]) << 8 | UInt32(bytes[b + 2]) << 16 | UInt32(bytes[b + 3]) << 24
+                }
+            }
+            initialized = count
+        }
+    }
+
+    static func writeWords(_ words: [UInt32], into out: UnsafeMutableRawBufferPointer, bitsAllocated: Int) {
+        switch bitsAllocated {
+        case 8:
+            for (i, w) in words.enumerated() { out[i] = UInt8(truncatingIfNeeded: w) }
+        case 16:
+            for (i, w) in words.enumerated() {
+                out[2 * i] = UInt8(truncatingIfNeeded: w)
+                out[2 * i + 1] = UInt8(truncatingIfNeeded: w >> 8)
+            }
+        default:
+            for (i, w) in words.enumerated() {
+                out[4 * i] = UInt8(truncatingIfNeeded: w)
+                out[4 * i + 1] = UInt8(truncatingIfNeeded: w >> 8)
+                out[4 * i + 2] = UInt8(truncatingIfNeeded: w >> 16)
+                out[4 * i + 3] = UInt8(truncatingIfNeeded: w >> 24)
+            }
+        }
+    }
+}

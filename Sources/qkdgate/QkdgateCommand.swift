@@ -1,0 +1,14 @@
+import ArgumentParser
+import DICOM
+
+/// `qkdgate`: parses the command line and dispatches; every subcommand calls into a module.
+@main
+struct QkdgateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qkdgate",
+        abstract: "Encrypting DICOM gateway with QKD-wrapped keys.",
+        version: "qkdgate 0.1.0 (DCMTK \(DCMTKLibrary.version))",
+        subcommands: [
+        ]
+    )
+}
