@@ -53,9 +53,11 @@ extension PixelBuffer {
 
     /// Reads native Pixel Data from an array.
     public init(nativeBytes bytes: [UInt8], descriptor: PixelDescriptor) throws(PixelError) {
-        self = try bytes.withUnsafeBytes { (raw) throws(PixelError) -> PixelBuffer in
-            try PixelBuffer(nativeBytes: raw, descriptor: descriptor)
+        // withUnsafeBytes rethrows untyped errors, so the typed error travels in a Result.
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(PixelError) -> PixelBuffer in try PixelBuffer(nativeBytes: raw, descriptor: descriptor) }
         }
+        self = try result.get()
     }
 
     /// Rebuilds native Pixel Data: values in their bit positions, residue bits, pad bits and trailing bytes
