@@ -300,7 +300,10 @@ extern "C" int cdcmtk_set_string(cdcmtk_object *object, uint16_t group, uint16_t
             return CDCMTK_OK;
         }
         OFCondition condition;
-        if (vr != nullptr) {
+        if (value[0] == '\0') {
+            // An empty value (type 2 attributes, empty sequences): works for every VR, SQ included.
+            condition = item->insertEmptyElement(vr != nullptr ? DcmTag(key, DcmVR(vr)) : DcmTag(key), OFTrue);
+        } else if (vr != nullptr) {
             DcmTag tag(key, DcmVR(vr));
             DcmElement *created = nullptr;
             condition = DcmItem::newDicomElementWithVR(created, tag);
@@ -324,7 +327,9 @@ extern "C" int cdcmtk_get_raw(const cdcmtk_object *object, uint16_t group, uint1
         DcmItem *item = itemFor(object, group);
         if (item->findAndGetElement(DcmTagKey(group, element), found, OFFalse).bad() || found == nullptr) return CDCMTK_NOT_FOUND;
         if (found->ident() == EVR_SQ) return CDCMTK_NOT_FOUND;
-        const char *name = DcmVR(found->getVR()).getVRName();
+        // DCMTK calls an unknown VR "??" internally; on the wire (and to callers) it is UN.
+        const DcmEVR evr = found->getVR();
+        const char *name = (evr == EVR_UNKNOWN || evr == EVR_UNKNOWN2B) ? "UN" : DcmVR(evr).getVRName();
         vr[0] = name[0];
         vr[1] = name[0] ? name[1] : '\0';
         vr[2] = '\0';
@@ -368,6 +373,11 @@ extern "C" int cdcmtk_set_raw(cdcmtk_object *object, uint16_t group, uint16_t el
             if (count % 2) return fail(error, CDCMTK_INVALID_ARGUMENT, "OW/US values need an even byte count");
             { std::vector<Uint16> words(count / 2); if (count) std::memcpy(words.data(), bytes, count);
               condition = created->putUint16Array(words.data(), count / 2); }
+            break;
+        case EVR_AT:  // pairs of 16-bit words (group, element); DCMTK counts tags, not words
+            if (count % 4) return fail(error, CDCMTK_INVALID_ARGUMENT, "AT values need a byte count divisible by 4");
+            { std::vector<Uint16> words(count / 2); if (count) std::memcpy(words.data(), bytes, count);
+              condition = created->putUint16Array(words.data(), count / 4); }
             break;
         case EVR_SS:
             if (count % 2) return fail(error, CDCMTK_INVALID_ARGUMENT, "SS values need an even byte count");

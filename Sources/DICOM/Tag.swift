@@ -96,6 +96,6 @@ extension Tag {
 public enum VR: String, Sendable, Hashable, CaseIterable {
     case ae = "AE", `as` = "AS", cs = "CS", da = "DA", ds = "DS", dt = "DT", `is` = "IS", lo = "LO", lt = "LT"
     case pn = "PN", sh = "SH", st = "ST", tm = "TM", uc = "UC", ui = "UI", ur = "UR", ut = "UT"
-    case ob = "OB", ow = "OW", ol = "OL", od = "OD", un = "UN"
+    case ob = "OB", ow = "OW", ol = "OL", od = "OD", un = "UN", at = "AT", sq = "SQ"
     case us = "US", ss = "SS", ul = "UL", sl = "SL", fd = "FD"
 }

@@ -86,6 +86,10 @@ int cdcmtk_object_transfer_syntax(const cdcmtk_object *object, char **uid, cdcmt
 int cdcmtk_transfer_syntax_info(const char *uid, char **name, int *is_encapsulated, int *is_lossy,
                                 int *is_known);
 
+/// DCMTK's name for a well-known UID (SOP class, transfer syntax, …), or NULL when it has none.
+/// The returned string is static; do not free it.
+const char *cdcmtk_uid_name(const char *uid);
+
 // MARK: - Attributes (top-level dataset)
 
 /// The value of (group,element) as a string ("\" between values); numbers formatted by DCMTK.
