@@ -104,6 +104,11 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "PixelsTests", dependencies: ["Pixels"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DICOMTests",
+            dependencies: ["DICOM"],
+            swiftSettings: swiftSettings
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )
