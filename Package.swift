@@ -104,6 +104,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "PixelsTests", dependencies: ["Pixels"], swiftSettings: swiftSettings),
+        .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
     ],
     cxxLanguageStandard: .cxx17
 )
