@@ -109,6 +109,7 @@ let package = Package(
             dependencies: ["DICOM"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
     ],
     cxxLanguageStandard: .cxx17
 )
