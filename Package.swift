@@ -67,7 +67,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "DCGAN", swiftSettings: swiftSettings),
+        // DCGAN depends on Ciphers only for the `DecoySource` protocol it implements; Ciphers stays free of it.
+        .target(
+            name: "DCGAN",
+            dependencies: ["Ciphers"],
+            exclude: ["Resources/golden.bin"],
+            resources: [.copy("Resources/generator.qdcg")],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Key management
         .target(
@@ -110,6 +117,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
+        .testTarget(name: "DCGANTests", dependencies: ["DCGAN", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
     ],
     cxxLanguageStandard: .cxx17
 )
