@@ -22,9 +22,9 @@ struct InfoCommandTests {
     static let dcmdump = findExecutable("dcmdump")
 
     /// Top-level elements from `dcmdump -q -Un +L`: tag → (VR, value text).
-    static func dump(_ file: URL) throws -> [Tag: (vr: String, value: String)] {
+    static func dump(_ file: URL) throws -> [DicomTag: (vr: String, value: String)] {
         let result = try runProcess(try #require(dcmdump), ["-q", "-Un", "+L", "-M", file.path])
-        var elements: [Tag: (String, String)] = [:]
+        var elements: [DicomTag: (String, String)] = [:]
         for line in result.output.split(separator: "\n") where line.hasPrefix("(") {
             // (gggg,eeee) VR value   # length, multiplicity name
             let text = String(line)
@@ -40,7 +40,7 @@ struct InfoCommandTests {
             } else if value.hasPrefix("=") {
                 value = String(value.dropFirst())
             }
-            elements[Tag(group, element)] = (vr, value)
+            elements[DicomTag(group, element)] = (vr, value)
         }
         return elements
     }
@@ -56,8 +56,8 @@ struct InfoCommandTests {
             let name = file.lastPathComponent
             #expect(summary.file == file.path)
             let dumped = try Self.dump(file)
-            func value(_ tag: Tag) -> String? { dumped[tag]?.value }
-            func number(_ tag: Tag) -> Int? { value(tag).flatMap { Int($0.split(separator: "\\").first ?? "") } }
+            func value(_ tag: DicomTag) -> String? { dumped[tag]?.value }
+            func number(_ tag: DicomTag) -> Int? { value(tag).flatMap { Int($0.split(separator: "\\").first ?? "") } }
             #expect(summary.sopClassUID == value(.sopClassUID), "\(name) SOP class")
             #expect(summary.modality == value(.modality), "\(name) modality")
             #expect(summary.rows == number(.rows), "\(name) rows")

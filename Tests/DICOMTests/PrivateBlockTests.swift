@@ -57,10 +57,10 @@ struct PrivateBlockTests {
         // re-arranged blocks could leave it).
         let object = try Self.base()
         let group: UInt16 = 0x0009
-        try object.setString("OTHER VENDOR", for: Tag(group, 0x0010), vr: .lo)
-        try object.setRawValue([9, 9, 9, 9], vr: .ob, for: Tag(group, 0x1001))
-        try object.setString(Self.creator, for: Tag(group, 0x0011), vr: .lo)
-        try object.setRawValue(Self.payload, vr: .ob, for: Tag(group, 0x1101))
+        try object.setString("OTHER VENDOR", for: DicomTag(group, 0x0010), vr: .lo)
+        try object.setRawValue([9, 9, 9, 9], vr: .ob, for: DicomTag(group, 0x1001))
+        try object.setString(Self.creator, for: DicomTag(group, 0x0011), vr: .lo)
+        try object.setRawValue(Self.payload, vr: .ob, for: DicomTag(group, 0x1101))
         let reread = try DicomObject(bytes: try object.serialized(transferSyntax: .implicitVRLittleEndian))
         let found = try #require(reread.findPrivateBlock(creator: Self.creator))
         #expect(found.group == group)
@@ -72,7 +72,7 @@ struct PrivateBlockTests {
     @Test("found again after a block is inserted in a lower group, and reserve avoids used groups")
     func lowerGroupInserted() throws {
         let object = try Self.base()
-        try object.setString("FIRST", for: Tag(0x0009, 0x0010), vr: .lo)
+        try object.setString("FIRST", for: DicomTag(0x0009, 0x0010), vr: .lo)
         let block = try object.reservePrivateBlock(creator: Self.creator)
         #expect(block.group == 0x000B)
         try object.setPrivateElement(Self.payload + [1], vr: .ob, offset: 0x20, in: block)

@@ -80,7 +80,7 @@ struct SyntheticStudiesTests {
     func uidFormat() throws {
         for file in TestFiles.dicomFiles(in: TestFiles.repoSamples) {
             let object = try DicomObject(contentsOf: file)
-            for tag in [Tag.sopInstanceUID, .studyInstanceUID, .seriesInstanceUID] {
+            for tag in [DicomTag.sopInstanceUID, .studyInstanceUID, .seriesInstanceUID] {
                 let uid = try #require(object.string(tag))
                 #expect(uid.hasPrefix("2.25."))
                 let digits = uid.dropFirst(5)

@@ -108,3 +108,6 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Swift Testing also has a `Tag` type; tests name DICOM's explicitly.
+typealias DicomTag = DICOM.Tag

@@ -26,7 +26,9 @@ def stored_values(ds):
     high_bit = int(getattr(ds, "HighBit", bits_stored - 1))
     # Raw decoded samples, no colour conversion, so YBR_RCT/ICT come out as the codec returns them (RGB).
     arr = ds.pixel_array
-    arr = np.asarray(arr).reshape(frames, rows, cols, samples)
+    arr = np.asarray(arr)
+    arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)  # big-endian files come back as '>i2'
+    arr = arr.reshape(frames, rows, cols, samples)
     arr = np.transpose(arr, (0, 3, 1, 2))
     if bits_alloc == 1:
         words = arr.astype(np.uint32)
