@@ -47,8 +47,10 @@ public struct OneDECMap: Sendable {
 
 /// K1 … K8 of one object: eight 1-DEC maps whose initial conditions come from the 512-bit secret.
 ///
-/// Secret bytes 8i … 8i+7 (big-endian) form word w_i; its 15 lowest decimal digits, w_i mod 10^15, divided by
-/// 10^15 give the initial condition x_i ∈ [0, 1) of stream K(i+1).
+/// Secret bytes 8i … 8i+7 (big-endian) form word w_i. Each word is first mixed with the other seven,
+/// m_i = w_i ⊕ rotl(w_0 ⊕ … ⊕ w_7 ⊕ w_i, 17), so that every secret bit reaches every stream (with the paper's
+/// plain split, a key differing only in the K1 part decrypts to the image with its rows permuted). The 15 lowest
+/// decimal digits of m_i, divided by 10^15, give the initial condition x_i ∈ [0, 1) of stream K(i+1).
 public struct VPDKeySchedule: Sendable {
     public let initialConditions: [Double]
 
@@ -57,14 +59,18 @@ public struct VPDKeySchedule: Sendable {
             throw .invalidKey(profile: DCGANVPDCipher.profileName,
                               reason: "the secret must be 64 bytes (a SHA-512), got \(secret.count)")
         }
-        var conditions: [Double] = []
-        conditions.reserveCapacity(8)
+        var words: [UInt64] = []
         for i in 0..<8 {
             var word: UInt64 = 0
             for b in secret[(8 * i)..<(8 * i + 8)] { word = word << 8 | UInt64(b) }
-            conditions.append(Double(word % 1_000_000_000_000_000) / 1e15)
+            words.append(word)
         }
-        initialConditions = conditions
+        let all = words.reduce(0, ^)
+        initialConditions = words.map { word in
+            let others = all ^ word
+            let mixed = word ^ (others << 17 | others >> 47)
+            return Double(mixed % 1_000_000_000_000_000) / 1e15
+        }
     }
 
     /// Stream K`index` (1 … 8) after its transient.
