@@ -8,7 +8,6 @@ struct QkdgateCommand: AsyncParsableCommand {
         commandName: "qkdgate",
         abstract: "Encrypting DICOM gateway with QKD-wrapped keys.",
         version: "qkdgate 0.1.0 (DCMTK \(DCMTKLibrary.version))",
-        subcommands: [
-        ]
+        subcommands: [ServeCommand.self, QueueCommand.self]
     )
 }
