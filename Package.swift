@@ -93,6 +93,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Store-and-forward
+        .target(
+            name: "Relay",
+            dependencies: [
+                "CDCMTK",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "Relay", "DICOM", "Ciphers",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Analysis
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .target(name: "Analysis", dependencies: ["Pixels", "Ciphers", "CPNG"], swiftSettings: swiftSettings),
@@ -101,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "qkdgate",
             dependencies: [
-                "DICOM", "Pixels", "Ciphers", "DCGAN", "QKD", "Analysis",
+                "DICOM", "Pixels", "Ciphers", "DCGAN", "QKD", "Analysis", "Relay", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -118,6 +142,8 @@ let package = Package(
         ),
         .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "DCGANTests", dependencies: ["DCGAN", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
+        .testTarget(name: "RelayTests", dependencies: ["Relay"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay"], swiftSettings: swiftSettings),
     ],
     cxxLanguageStandard: .cxx17
 )

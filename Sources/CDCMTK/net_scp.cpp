@@ -1,0 +1,316 @@
+// Storage SCP: our own accept loop with one thread per association (DcmSCPPool in DCMTK 3.6.7 keeps a thread
+// stack per finished association), C-STORE received straight to a file, facts handed to a C callback.
+#include "cdcmtk_net.h"
+#include "net_internal.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/scpthrd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <fcntl.h>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using cdcmtk_net_detail::set_error;
+
+struct cdcmtk_net_scp {
+    std::string ae_title;
+    std::set<std::string> allowed_callers;
+    std::string incoming_directory;
+    cdcmtk_net_store_handler handler = nullptr;
+    void *handler_context = nullptr;
+    uint32_t max_pdu = 131072;
+    uint32_t max_associations = 16;
+    uint32_t acse_timeout = 30;
+    DcmSharedSCPConfig shared_config;
+    T_ASC_Network *network = nullptr;
+    std::atomic<bool> stop_requested{false};
+    std::atomic<uint32_t> active{0};
+    std::atomic<uint64_t> file_counter{0};
+    std::mutex mutex;
+    std::condition_variable all_done;
+};
+
+namespace {
+
+std::string trimmed(const OFString &value) {
+    std::string text(value.c_str());
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    while (!text.empty() && text.front() == ' ') text.erase(text.begin());
+    return text;
+}
+
+/// Bytes of native Pixel Data the attributes promise, or 0 when they are incomplete.
+uint64_t expected_native_pixel_bytes(uint16_t rows, uint16_t columns, uint16_t bits_allocated, uint16_t samples,
+                                     uint32_t frames, const std::string &photometric) {
+    if (rows == 0 || columns == 0 || bits_allocated == 0 || samples == 0 || frames == 0) return 0;
+    const uint64_t pixels = uint64_t(rows) * columns * frames;
+    if (bits_allocated == 1) return (pixels * samples + 7) / 8;
+    // YBR_*_422 stores two samples per pixel on average (Cb and Cr shared by two pixels).
+    const bool subsampled = photometric.rfind("YBR_FULL_422", 0) == 0 || photometric.rfind("YBR_PARTIAL_422", 0) == 0;
+    const uint64_t values = subsampled && samples == 3 ? pixels * 2 : pixels * samples;
+    return values * (bits_allocated / 8);
+}
+
+class StorageWorker : public DcmThreadSCP {
+public:
+    explicit StorageWorker(cdcmtk_net_scp *server) : server_(server) {}
+
+protected:
+    OFBool checkCalledAETitleAccepted(const OFString &calledAE) override {
+        return trimmed(calledAE) == server_->ae_title;
+    }
+
+    OFBool checkCallingAETitleAccepted(const OFString &callingAE) override {
+        if (server_->allowed_callers.empty()) return OFTrue;
+        return server_->allowed_callers.count(trimmed(callingAE)) > 0;
+    }
+
+    OFCondition handleIncomingCommand(T_DIMSE_Message *message, const DcmPresentationContextInfo &info) override {
+        if (message->CommandField != DIMSE_C_STORE_RQ) return DcmThreadSCP::handleIncomingCommand(message, info);
+        T_DIMSE_C_StoreRQ &request = message->msg.CStoreRQ;
+        const std::string path = server_->incoming_directory + "/" + std::to_string(getpid()) + "-" +
+                                 std::to_string(server_->file_counter.fetch_add(1)) + ".part";
+        OFCondition condition = receiveSTORERequest(request, info.presentationContextID, OFString(path.c_str()));
+        if (condition.bad()) {
+            ::unlink(path.c_str());
+            return condition;
+        }
+        Uint16 status = describe_and_decide(path, info.acceptedTransferSyntax.c_str(), request);
+        return sendSTOREResponse(info.presentationContextID, request, status);
+    }
+
+private:
+    Uint16 describe_and_decide(const std::string &path, const std::string &transfer_syntax,
+                               const T_DIMSE_C_StoreRQ &request) {
+        // Durability first: the handler may answer Success only for bytes that are on disk.
+        int fd = ::open(path.c_str(), O_RDONLY);
+        if (fd >= 0) {
+            ::fsync(fd);
+            ::close(fd);
+        }
+        const std::string calling = trimmed(getPeerAETitle());
+        const std::string called = trimmed(getCalledAETitle());
+        std::string sop_class = request.AffectedSOPClassUID;
+        std::string sop_instance = request.AffectedSOPInstanceUID;
+        std::string modality;
+        std::string photometric;
+        std::string problem;
+        cdcmtk_net_received_object object{};
+        Uint16 rows = 0, columns = 0, bits_allocated = 0, bits_stored = 0, samples = 0;
+        Sint32 frames = 1;
+        try {
+            DcmFileFormat file;
+            // Big values stay on disk: only the lengths matter here.
+            OFCondition loaded = file.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange, 4096);
+            if (loaded.bad()) {
+                problem = std::string("dataset cannot be parsed (") + loaded.text() + ")";
+            } else {
+                DcmDataset *dataset = file.getDataset();
+                OFString value;
+                if (dataset->findAndGetOFString(DCM_Modality, value).good()) modality = trimmed(value);
+                if (dataset->findAndGetOFString(DCM_PhotometricInterpretation, value).good()) photometric = trimmed(value);
+                if (dataset->findAndGetOFString(DCM_SOPInstanceUID, value).good() && trimmed(value) != sop_instance) {
+                    problem = "SOP Instance UID in the dataset differs from the C-STORE request";
+                }
+                dataset->findAndGetUint16(DCM_Rows, rows);
+                dataset->findAndGetUint16(DCM_Columns, columns);
+                dataset->findAndGetUint16(DCM_BitsAllocated, bits_allocated);
+                dataset->findAndGetUint16(DCM_BitsStored, bits_stored);
+                dataset->findAndGetUint16(DCM_SamplesPerPixel, samples);
+                if (dataset->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
+                DcmElement *pixel_data = nullptr;
+                if (dataset->findAndGetElement(DCM_PixelData, pixel_data).good() && pixel_data != nullptr) {
+                    object.has_pixel_data = 1;
+                    DcmXfer xfer(transfer_syntax.c_str());
+                    object.pixel_data_encapsulated = xfer.isEncapsulated() ? 1 : 0;
+                    if (!xfer.isEncapsulated() && problem.empty()) {
+                        const uint64_t expected = expected_native_pixel_bytes(
+                            rows, columns, bits_allocated, samples, uint32_t(frames), photometric);
+                        const uint64_t actual = pixel_data->getLength();
+                        if (expected == 0) {
+                            problem = "image pixel attributes (Rows, Columns, Bits Allocated, Samples per Pixel) incomplete";
+                        } else if (actual < expected) {
+                            problem = "Pixel Data has " + std::to_string(actual) + " bytes, attributes require " +
+                                      std::to_string(expected);
+                        }
+                    }
+                }
+            }
+        } catch (...) {
+            problem = "dataset cannot be parsed (exception in DCMTK)";
+        }
+        object.calling_ae_title = calling.c_str();
+        object.called_ae_title = called.c_str();
+        object.sop_class_uid = sop_class.c_str();
+        object.sop_instance_uid = sop_instance.c_str();
+        object.transfer_syntax_uid = transfer_syntax.c_str();
+        object.modality = modality.c_str();
+        object.rows = rows;
+        object.columns = columns;
+        object.bits_allocated = bits_allocated;
+        object.bits_stored = bits_stored;
+        object.samples_per_pixel = samples;
+        object.number_of_frames = uint32_t(frames);
+        object.problem = problem.empty() ? nullptr : problem.c_str();
+        object.path = path.c_str();
+        if (server_->handler == nullptr) {
+            ::unlink(path.c_str());
+            return STATUS_STORE_Refused_OutOfResources;
+        }
+        return server_->handler(server_->handler_context, &object);
+    }
+
+    cdcmtk_net_scp *server_;
+};
+
+void reject_busy(T_ASC_Association *association) {
+    T_ASC_RejectParameters reject = {ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+                                     ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
+    ASC_rejectAssociation(association, &reject);
+    ASC_dropAssociation(association);
+    ASC_destroyAssociation(&association);
+}
+
+}  // namespace
+
+extern "C" cdcmtk_net_status cdcmtk_net_scp_create(const cdcmtk_net_scp_config *config, cdcmtk_net_scp **scp,
+                                                   cdcmtk_net_error *error) {
+    if (config == nullptr || scp == nullptr || config->ae_title == nullptr || config->incoming_directory == nullptr ||
+        config->handler == nullptr || config->transfer_syntax_count == 0) {
+        set_error(error, "storage SCP set-up", "AE title, incoming directory, handler and transfer syntaxes are required");
+        return CDCMTK_NET_INVALID_ARGUMENT;
+    }
+    try {
+        cdcmtk_net_initialize(4);
+        auto server = new cdcmtk_net_scp();
+        server->ae_title = config->ae_title;
+        for (size_t i = 0; i < config->allowed_calling_ae_title_count; ++i) {
+            if (config->allowed_calling_ae_titles[i] != nullptr)
+                server->allowed_callers.insert(config->allowed_calling_ae_titles[i]);
+        }
+        server->incoming_directory = config->incoming_directory;
+        server->handler = config->handler;
+        server->handler_context = config->handler_context;
+        server->max_pdu = config->max_pdu ? config->max_pdu : 131072;
+        server->max_associations = config->max_associations ? config->max_associations : 16;
+        server->acse_timeout = config->acse_timeout_seconds ? config->acse_timeout_seconds : 30;
+
+        DcmSCPConfig &scp_config = *server->shared_config;
+        scp_config.setAETitle(config->ae_title);
+        scp_config.setPort(config->port);
+        scp_config.setMaxReceivePDULength(server->max_pdu);
+        scp_config.setACSETimeout(server->acse_timeout);
+        scp_config.setDIMSETimeout(config->dimse_timeout_seconds ? config->dimse_timeout_seconds : 60);
+        scp_config.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+        scp_config.setHostLookupEnabled(OFFalse);
+        OFList<OFString> syntaxes;
+        for (size_t i = 0; i < config->transfer_syntax_count; ++i) syntaxes.push_back(config->transfer_syntaxes[i]);
+        OFList<OFString> verification_syntaxes;
+        verification_syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
+        verification_syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
+        OFCondition condition = scp_config.addPresentationContext(UID_VerificationSOPClass, verification_syntaxes);
+        for (int i = 0; condition.good() && i < numberOfDcmAllStorageSOPClassUIDs; ++i) {
+            condition = scp_config.addPresentationContext(dcmAllStorageSOPClassUIDs[i], syntaxes);
+        }
+        if (condition.bad()) {
+            set_error(error, "storage SCP presentation contexts", condition.text());
+            delete server;
+            return CDCMTK_NET_INVALID_ARGUMENT;
+        }
+        condition = ASC_initializeNetwork(NET_ACCEPTOR, int(config->port), int(server->acse_timeout), &server->network);
+        if (condition.bad()) {
+            std::string detail = "port " + std::to_string(config->port) + ": " + condition.text() +
+                                 " (is another process listening there?)";
+            set_error(error, "storage SCP listen", detail.c_str());
+            delete server;
+            return CDCMTK_NET_LISTEN_FAILED;
+        }
+        *scp = server;
+        return CDCMTK_NET_OK;
+    } catch (const std::exception &exception) {
+        set_error(error, "storage SCP set-up", exception.what());
+    } catch (...) {
+        set_error(error, "storage SCP set-up", "unexpected exception");
+    }
+    return CDCMTK_NET_INTERNAL;
+}
+
+extern "C" cdcmtk_net_status cdcmtk_net_scp_run(cdcmtk_net_scp *scp, cdcmtk_net_error *error) {
+    if (scp == nullptr || scp->network == nullptr) {
+        set_error(error, "storage SCP run", "not created");
+        return CDCMTK_NET_INVALID_ARGUMENT;
+    }
+    try {
+        while (!scp->stop_requested.load()) {
+            T_ASC_Association *association = nullptr;
+            // Poll once a second so that a stop request is seen promptly.
+            OFCondition condition = ASC_receiveAssociation(scp->network, &association, long(scp->max_pdu), nullptr,
+                                                           nullptr, OFFalse, DUL_NOBLOCK, 1);
+            if (condition == DUL_NOASSOCIATIONREQUEST) {
+                if (association != nullptr) ASC_destroyAssociation(&association);
+                continue;
+            }
+            if (condition.bad()) {
+                if (association != nullptr) {
+                    ASC_dropAssociation(association);
+                    ASC_destroyAssociation(&association);
+                }
+                continue;
+            }
+            if (scp->active.load() >= scp->max_associations || scp->stop_requested.load()) {
+                reject_busy(association);
+                continue;
+            }
+            scp->active.fetch_add(1);
+            std::thread([scp, association] {
+                try {
+                    StorageWorker worker(scp);
+                    worker.setSharedConfig(scp->shared_config);
+                    worker.run(association);  // negotiates, serves, drops and destroys the association
+                } catch (...) {
+                    // The association is lost; the peer sees the connection close and may retry.
+                }
+                std::lock_guard<std::mutex> lock(scp->mutex);
+                scp->active.fetch_sub(1);
+                scp->all_done.notify_all();
+            }).detach();
+        }
+        std::unique_lock<std::mutex> lock(scp->mutex);
+        scp->all_done.wait(lock, [scp] { return scp->active.load() == 0; });
+        return CDCMTK_NET_OK;
+    } catch (const std::exception &exception) {
+        set_error(error, "storage SCP accept loop", exception.what());
+    } catch (...) {
+        set_error(error, "storage SCP accept loop", "unexpected exception");
+    }
+    return CDCMTK_NET_INTERNAL;
+}
+
+extern "C" void cdcmtk_net_scp_stop(cdcmtk_net_scp *scp) {
+    if (scp != nullptr) scp->stop_requested.store(true);
+}
+
+extern "C" uint32_t cdcmtk_net_scp_active_associations(const cdcmtk_net_scp *scp) {
+    return scp == nullptr ? 0 : scp->active.load();
+}
+
+extern "C" void cdcmtk_net_scp_free(cdcmtk_net_scp *scp) {
+    if (scp == nullptr) return;
+    try {
+        if (scp->network != nullptr) ASC_dropNetwork(&scp->network);
+    } catch (...) {
+    }
+    delete scp;
+}

@@ -1,0 +1,475 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+import Prometheus
+
+/// The decision about one received object, taken synchronously on the association's thread.
+public enum IntakeDecision: Sendable, Equatable {
+    /// Keep it: process with `profile` under `route`, then deliver to the named destinations.
+    case accept(route: String, profile: String, destinations: [String])
+    /// Refuse it with this C-STORE-RSP status; the file goes to quarantine with `reason` (PHI-free).
+    case reject(DimseStatus, reason: String)
+}
+
+/// Decides which objects a node takes and where they go (the gateway's routes, the decryptor's rules).
+public protocol IntakePolicy: Sendable {
+    func decide(_ object: ReceivedObject) -> IntakeDecision
+}
+
+/// What processing produced: the identity of the object that is forwarded.
+public struct ProcessedObject: Sendable, Hashable {
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var transferSyntaxUID: String
+    public init(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String) {
+        self.sopClassUID = sopClassUID
+        self.sopInstanceUID = sopInstanceUID
+        self.transferSyntaxUID = transferSyntaxUID
+    }
+}
+
+/// Why processing failed: `retryable` waits in the queue (e.g. KME 503), `permanent` goes to quarantine.
+public enum ProcessingFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    case retryable(String)
+    case permanent(String)
+    public var description: String {
+        switch self {
+        case let .retryable(text): return "retryable: \(text)"
+        case let .permanent(text): return "permanent: \(text)"
+        }
+    }
+}
+
+/// Turns a received file into the file to forward (encrypt, decrypt, pass through). The caller fsyncs `output`.
+public protocol ObjectProcessor: Sendable {
+    func process(_ object: QueuedObject, input: URL, output: URL) async throws(ProcessingFailure) -> ProcessedObject
+}
+
+/// Everything the relay core needs to run one node.
+public struct RelayConfiguration: Sendable {
+    public var scp: StorageSCPConfiguration
+    public var spool: Spool
+    public var destinations: [Destination]
+    public var delivery: RetryPolicy
+    /// Backoff for retryable processing failures (never dead-lettered: an object waits for its keys).
+    public var processingRetry: RetryPolicy
+    public var workers: Int
+    /// Seconds to keep files of delivered objects: 0 deletes at once, a negative value keeps them.
+    public var retainDeliveredSeconds: Double
+    /// AE title used when forwarding (defaults to the SCP's).
+    public var callingAETitle: String
+
+    public init(scp: StorageSCPConfiguration, spool: Spool, destinations: [Destination], delivery: RetryPolicy,
+                processingRetry: RetryPolicy = RetryPolicy(initialDelay: 1, multiplier: 2, maxDelay: 30, maxAttempts: 0),
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount, retainDeliveredSeconds: Double = 0,
+                callingAETitle: String? = nil)
+    {
+        self.scp = scp
+        self.spool = spool
+        self.destinations = destinations
+        self.delivery = delivery
+        self.processingRetry = processingRetry
+        self.workers = max(1, workers)
+        self.retainDeliveredSeconds = retainDeliveredSeconds
+        self.callingAETitle = callingAETitle ?? scp.aeTitle
+    }
+}
+
+/// A lock-protected flag readable from threads and tasks.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
+/// One relay node: SCP intake → spool + queue → processing workers → outbox → per-destination senders.
+/// A `Service`: `run()` serves until graceful shutdown, then stops intake first and lets in-flight work end.
+public final class RelayNode: Service, Sendable {
+    public let configuration: RelayConfiguration
+    public let queue: RelayQueue
+    public let metrics: RelayMetrics
+    let intake: any IntakePolicy
+    let processor: any ObjectProcessor
+    let logger: Logger
+    let workBell = Doorbell()
+    let sendBell = Doorbell()
+    let stopping = StopFlag()
+    let quarantineCounter = SequenceCounter()
+
+    final class SequenceCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int { lock.withLock { value += 1; return value } }
+    }
+
+    public init(configuration: RelayConfiguration, intake: any IntakePolicy, processor: any ObjectProcessor,
+                metrics: RelayMetrics = RelayMetrics(), logger: Logger) throws(RelayError)
+    {
+        try configuration.spool.prepare()
+        self.configuration = configuration
+        self.queue = try RelayQueue(path: configuration.spool.database.path)
+        self.intake = intake
+        self.processor = processor
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try recover()
+        let scp = try StorageSCP(
+            configuration: configuration.scp, incomingDirectory: configuration.spool.incoming.path,
+            handler: { [self] object in handleStore(object) })
+        logger.info("storage SCP listening", metadata: [
+            "ae": "\(configuration.scp.aeTitle)", "port": "\(configuration.scp.port)",
+            "destinations": "\(configuration.destinations.map(\.name).joined(separator: ","))",
+        ])
+        let scpDone = Thread.launch(name: "storage-scp") { scp.runBlocking() }
+        var senders: [ThreadHandle] = []
+        for destination in configuration.destinations {
+            for index in 0..<max(1, destination.associations) {
+                senders.append(Thread.launch(name: "sender-\(destination.name)-\(index)") { [self] in
+                    senderLoop(destination)
+                })
+            }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<configuration.workers {
+                group.addTask { [self] in await workerLoop() }
+            }
+            group.addTask { [self] in await housekeepingLoop() }
+            group.addTask { [self] in
+                // Stop intake first; in-flight associations finish (their objects are committed or refused).
+                try? await gracefulShutdown()
+                logger.info("shutting down: closing the storage SCP, finishing in-flight work")
+                scp.stop()
+                await scpDone.join()
+                stopping.set()
+                workBell.ring()
+                sendBell.ring()
+            }
+            await group.waitForAll()
+        }
+        for sender in senders { await sender.join() }
+        logger.info("relay node stopped")
+    }
+
+    // MARK: Recovery
+
+    func recover() throws(RelayError) {
+        try queue.recoverInFlight()
+        let spool = configuration.spool
+        let files = FileManager.default
+        // Partial receptions never got Success; the sender will retry them.
+        for name in (try? files.contentsOfDirectory(atPath: spool.incoming.path)) ?? [] {
+            Durable.remove(spool.incoming.appendingPathComponent(name).path)
+        }
+        // Files moved into the spool by a transaction that never committed have no record.
+        let known = try queue.knownObjectIDs()
+        for directory in [spool.received, spool.outbox] {
+            for name in (try? files.contentsOfDirectory(atPath: directory.path)) ?? [] {
+                guard let id = Int64(name.replacingOccurrences(of: ".dcm", with: "")) else { continue }
+                if !known.contains(id) { Durable.remove(directory.appendingPathComponent(name).path) }
+            }
+        }
+        let counts = try queue.counts()
+        logger.info("queue recovered", metadata: [
+            "objects": "\(counts.objectsByState)", "pending": "\(counts.pendingByDestination)",
+            "dead": "\(counts.deadByDestination)",
+        ])
+    }
+
+    // MARK: Intake (association threads)
+
+    func handleStore(_ object: ReceivedObject) -> DimseStatus {
+        if let problem = object.problem {
+            return refuse(object, status: .cannotUnderstand, reason: problem)
+        }
+        switch intake.decide(object) {
+        case let .reject(status, reason):
+            return refuse(object, status: status, reason: reason)
+        case let .accept(route, profile, destinations):
+            do {
+                let id = try queue.admit(
+                    file: object.path, spool: configuration.spool, callingAETitle: object.callingAETitle,
+                    sopClassUID: object.sopClassUID, sopInstanceUID: object.sopInstanceUID,
+                    transferSyntaxUID: object.transferSyntaxUID, modality: object.modality, route: route,
+                    profile: profile, destinations: destinations)
+                metrics.received.increment()
+                workBell.ring()
+                logger.debug("object accepted", metadata: ["id": "\(id)", "route": "\(route)", "profile": "\(profile)"])
+                return .success
+            } catch {
+                Durable.remove(object.path)
+                logger.error("cannot commit a received object; answering out of resources", metadata: ["error": "\(error)"])
+                return .outOfResources
+            }
+        }
+    }
+
+    func refuse(_ object: ReceivedObject, status: DimseStatus, reason: String) -> DimseStatus {
+        let name = quarantineName()
+        quarantine(file: object.path, name: name, move: true, reason: reason, facts: [
+            "calling AE": object.callingAETitle, "SOP class": object.sopClassUID,
+            "transfer syntax": object.transferSyntaxUID, "status": status.description,
+        ])
+        metrics.rejected.increment()
+        logger.warning("object refused", metadata: [
+            "calling_ae": "\(object.callingAETitle)", "sop_class": "\(object.sopClassUID)",
+            "transfer_syntax": "\(object.transferSyntaxUID)", "status": "\(status)", "reason": "\(reason)",
+            "quarantine": "\(name)",
+        ])
+        return status
+    }
+
+    func quarantineName() -> String {
+        "\(Int(Date().timeIntervalSince1970 * 1000))-\(quarantineCounter.next())"
+    }
+
+    func quarantine(file: String, name: String, move: Bool, reason: String, facts: [String: String]) {
+        let spool = configuration.spool
+        let target = spool.quarantine.appendingPathComponent("\(name).dcm").path
+        if move {
+            if !Durable.move(file, to: target) { Durable.remove(file) }
+        } else {
+            try? FileManager.default.copyItem(atPath: file, toPath: target)
+        }
+        var text = "reason: \(reason)\n"
+        for (key, value) in facts.sorted(by: { $0.key < $1.key }) { text += "\(key): \(value)\n" }
+        try? text.write(toFile: spool.quarantine.appendingPathComponent("\(name).txt").path, atomically: true, encoding: .utf8)
+    }
+
+    // MARK: Processing (async workers)
+
+    func workerLoop() async {
+        while !stopping.isSet {
+            let seen = workBell.current
+            let claimed: [QueuedObject]
+            do { claimed = try queue.claimForProcessing(limit: 1) } catch {
+                logger.error("queue read failed", metadata: ["error": "\(error)"])
+                await workBell.waitAsync(after: seen, timeout: 1)
+                continue
+            }
+            guard let object = claimed.first else {
+                await workBell.waitAsync(after: seen, timeout: 0.5)
+                continue
+            }
+            await process(object)
+        }
+    }
+
+    func process(_ object: QueuedObject) async {
+        let spool = configuration.spool
+        let input = spool.receivedFile(id: object.id)
+        let output = spool.outboxFile(id: object.id)
+        Durable.remove(output.path)  // left over from an attempt that crashed
+        let start = ContinuousClock.now
+        do {
+            let result = try await processor.process(object, input: input, output: output)
+            guard Durable.sync(file: output.path), Durable.sync(directory: spool.outbox.path) else {
+                throw ProcessingFailure.retryable("cannot fsync the outbox file")
+            }
+            try queue.finishProcessing(
+                id: object.id, destinations: object.destinations, sopClassUID: result.sopClassUID,
+                sopInstanceUID: result.sopInstanceUID, transferSyntaxUID: result.transferSyntaxUID)
+            metrics.processed.increment()
+            metrics.processSeconds.record(ContinuousClock.now - start)
+            sendBell.ring()
+        } catch let failure as ProcessingFailure {
+            switch failure {
+            case let .retryable(reason):
+                let delay = configuration.processingRetry.delay(afterAttempt: 1)
+                _ = try? queue.deferProcessing(id: object.id, retryAt: Date(timeIntervalSinceNow: delay), error: reason)
+                logger.info("processing deferred", metadata: ["id": "\(object.id)", "reason": "\(reason)"])
+            case let .permanent(reason):
+                quarantineAfterFailure(object, reason: reason)
+            }
+        } catch {
+            quarantineAfterFailure(object, reason: "\(error)")
+        }
+    }
+
+    func quarantineAfterFailure(_ object: QueuedObject, reason: String) {
+        let spool = configuration.spool
+        let name = quarantineName()
+        quarantine(file: spool.receivedFile(id: object.id).path, name: name, move: true, reason: reason, facts: [
+            "calling AE": object.callingAETitle, "SOP class": object.sopClassUID, "profile": object.profile,
+            "route": object.route, "queue id": "\(object.id)",
+        ])
+        Durable.remove(spool.outboxFile(id: object.id).path)
+        try? queue.markQuarantined(id: object.id, error: reason)
+        metrics.processingFailed.increment()
+        logger.error("processing failed; object quarantined", metadata: [
+            "id": "\(object.id)", "profile": "\(object.profile)", "reason": "\(reason)", "quarantine": "\(name)",
+        ])
+    }
+
+    // MARK: Sending (one OS thread per association)
+
+    func senderLoop(_ destination: Destination) {
+        var association: StorageAssociation?
+        var lastUse = Date()
+        var known: Set<ProposedContext> = []
+        let forwarded = metrics.forwarded(destination.name)
+        let retried = metrics.retried(destination.name)
+        let dead = metrics.deadLettered(destination.name)
+        let policy = configuration.delivery
+        while !stopping.isSet {
+            let seen = sendBell.current
+            let batch: [Delivery]
+            do { batch = try queue.claimDeliveries(destination: destination.name, limit: 16) } catch {
+                logger.error("queue read failed", metadata: ["error": "\(error)"])
+                sendBell.wait(after: seen, timeout: 1)
+                continue
+            }
+            if batch.isEmpty {
+                if association != nil && Date().timeIntervalSince(lastUse) > 5 { association = nil }
+                var timeout = 1.0
+                if let due = try? queue.nextDue(destination: destination.name) {
+                    timeout = min(max(due.timeIntervalSinceNow, 0.005), 1.0)
+                }
+                sendBell.wait(after: seen, timeout: timeout)
+                continue
+            }
+            let needed = Set(batch.map { ProposedContext(sopClassUID: $0.sopClassUID, transferSyntaxUID: $0.transferSyntaxUID) })
+            if let open = association, !(open.isOpen && needed.isSubset(of: open.proposed)) { association = nil }
+            if association == nil {
+                if known.count > 60 { known = [] }
+                known.formUnion(needed)
+                do {
+                    association = try StorageAssociation(
+                        callingAETitle: configuration.callingAETitle, destination: destination, contexts: known)
+                } catch {
+                    for delivery in batch {
+                        retried.increment()
+                        recordTransient(delivery, reason: "\(error)", policy: policy, deadCounter: dead)
+                    }
+                    logger.warning("destination unreachable; will retry", metadata: [
+                        "destination": "\(destination.name)", "error": "\(error)", "waiting": "\(batch.count)",
+                    ])
+                    continue
+                }
+            }
+            for (index, delivery) in batch.enumerated() {
+                guard let open = association, !stopping.isSet else {
+                    try? queue.release(Array(batch[index...]))
+                    break
+                }
+                let path = configuration.spool.outboxFile(id: delivery.objectID).path
+                do {
+                    _ = try open.store(path: path, sopClassUID: delivery.sopClassUID,
+                                       transferSyntaxUID: delivery.transferSyntaxUID)
+                    lastUse = Date()
+                    forwarded.increment()
+                    if try queue.markDelivered(delivery) { objectFinished(delivery.objectID) }
+                } catch let failure as SendFailure {
+                    switch failure {
+                    case let .transient(reason):
+                        retried.increment()
+                        recordTransient(delivery, reason: reason, policy: policy, deadCounter: dead)
+                        try? queue.release(Array(batch[(index + 1)...]))
+                        association = nil
+                        logger.warning("send failed; will retry", metadata: [
+                            "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
+                        ])
+                    case let .permanent(reason):
+                        try? queue.markDead(delivery, error: reason)
+                        dead.increment()
+                        logger.error("destination refused the object; dead letter", metadata: [
+                            "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
+                        ])
+                        if !open.isOpen { association = nil }
+                    }
+                    if association == nil {
+                        break
+                    }
+                } catch {
+                    logger.error("queue update failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        association = nil
+    }
+
+    func recordTransient(_ delivery: Delivery, reason: String, policy: RetryPolicy, deadCounter: Prometheus.Counter) {
+        let delay = policy.delay(afterAttempt: delivery.attempts + 1)
+        let state = try? queue.markFailedAttempt(
+            delivery, retryAt: Date(timeIntervalSinceNow: delay), maxAttempts: policy.maxAttempts, error: reason)
+        if state == .dead {
+            deadCounter.increment()
+            logger.error("delivery gave up after \(policy.maxAttempts) attempts; dead letter", metadata: [
+                "destination": "\(delivery.destination)", "delivery": "\(delivery.id)",
+            ])
+        }
+    }
+
+    func objectFinished(_ id: Int64) {
+        guard configuration.retainDeliveredSeconds == 0 else { return }
+        Durable.remove(configuration.spool.receivedFile(id: id).path)
+        Durable.remove(configuration.spool.outboxFile(id: id).path)
+    }
+
+    // MARK: Housekeeping
+
+    func housekeepingLoop() async {
+        while !stopping.isSet {
+            if let counts = try? queue.counts() {
+                for destination in configuration.destinations {
+                    metrics.queueDepth(destination.name).set(Double(counts.pendingByDestination[destination.name] ?? 0))
+                }
+            }
+            if configuration.retainDeliveredSeconds > 0,
+               let expired = try? queue.expiredDone(before: Date(timeIntervalSinceNow: -configuration.retainDeliveredSeconds))
+            {
+                for id in expired {
+                    Durable.remove(configuration.spool.receivedFile(id: id).path)
+                    Durable.remove(configuration.spool.outboxFile(id: id).path)
+                }
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}
+
+
+/// A started OS thread that can be awaited without blocking a cooperative thread.
+final class ThreadHandle: @unchecked Sendable {
+    // `finished` and `waiters` are guarded by `lock`.
+    private let lock = NSLock()
+    private var finished = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func markFinished() {
+        let toResume = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            finished = true
+            defer { waiters = [] }
+            return waiters
+        }
+        toResume.forEach { $0.resume() }
+    }
+
+    func join() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = lock.withLock { () -> Bool in
+                if finished { return true }
+                waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}
+
+extension Thread {
+    static func launch(name: String, _ body: @escaping @Sendable () -> Void) -> ThreadHandle {
+        let handle = ThreadHandle()
+        let thread = Thread {
+            body()
+            handle.markFinished()
+        }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+        return handle
+    }
+}

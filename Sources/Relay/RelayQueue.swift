@@ -1,0 +1,406 @@
+public import Foundation
+import GRDB
+
+/// One accepted object as the queue knows it. Dataset facts kept here are the ones routing and sending need;
+/// no patient attributes.
+public struct QueuedObject: Sendable, Hashable {
+    public var id: Int64
+    public var receivedAt: Date
+    public var callingAETitle: String
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var transferSyntaxUID: String
+    public var modality: String
+    public var route: String
+    public var profile: String
+    public var destinations: [String]
+}
+
+/// A delivery of one processed object to one destination.
+public struct Delivery: Sendable, Hashable {
+    public enum State: String, Sendable { case pending, sending, delivered, dead }
+    public var id: Int64
+    public var objectID: Int64
+    public var destination: String
+    public var state: State
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastError: String?
+    /// What is forwarded (after processing).
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var transferSyntaxUID: String
+}
+
+/// The durable queue (SQLite in WAL mode, synchronous=FULL so that a commit is on disk when it returns).
+///
+/// Object states: received → processing → processed → done; or quarantined. Delivery states: pending →
+/// sending → delivered; or dead (dead letter, replayable).
+public final class RelayQueue: Sendable {
+    let database: DatabasePool
+
+    public init(path: String) throws(RelayError) {
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            configuration.busyMode = .timeout(10)
+            database = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw .queue(reason: "cannot open \(path) (\(error))")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE object (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    receivedAt REAL NOT NULL,
+                    callingAETitle TEXT NOT NULL,
+                    sopClassUID TEXT NOT NULL,
+                    sopInstanceUID TEXT NOT NULL,
+                    transferSyntaxUID TEXT NOT NULL,
+                    modality TEXT NOT NULL,
+                    route TEXT NOT NULL,
+                    profile TEXT NOT NULL,
+                    destinations TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    nextAttemptAt REAL NOT NULL,
+                    lastError TEXT,
+                    outSopClassUID TEXT,
+                    outSopInstanceUID TEXT,
+                    outTransferSyntaxUID TEXT,
+                    finishedAt REAL
+                );
+                CREATE INDEX object_state ON object(state, nextAttemptAt);
+                CREATE TABLE delivery (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    objectID INTEGER NOT NULL REFERENCES object(id) ON DELETE CASCADE,
+                    destination TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    nextAttemptAt REAL NOT NULL,
+                    lastError TEXT,
+                    deliveredAt REAL
+                );
+                CREATE INDEX delivery_due ON delivery(destination, state, nextAttemptAt);
+                CREATE INDEX delivery_object ON delivery(objectID);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Intake
+
+    /// Inserts the record and, inside the same transaction, moves the received file to its spool name and
+    /// fsyncs the directory; the commit happens only after both are on disk.
+    public func admit(
+        file: String, spool: Spool, callingAETitle: String, sopClassUID: String, sopInstanceUID: String,
+        transferSyntaxUID: String, modality: String, route: String, profile: String, destinations: [String]
+    ) throws(RelayError) -> Int64 {
+        do {
+            return try database.write { db -> Int64 in
+                let now = Date().timeIntervalSince1970
+                try db.execute(
+                    sql: """
+                        INSERT INTO object (receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
+                            modality, route, profile, destinations, state, nextAttemptAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?)
+                        """,
+                    arguments: [now, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID, modality, route,
+                                profile, destinations.joined(separator: "\n"), now])
+                let id = db.lastInsertedRowID
+                let target = spool.receivedFile(id: id).path
+                guard Durable.move(file, to: target), Durable.sync(directory: spool.received.path) else {
+                    throw RelayError.spool(path: target, reason: "cannot move the received object into the spool")
+                }
+                return id
+            }
+        } catch let error as RelayError {
+            throw error
+        } catch {
+            throw .queue(reason: "cannot commit the received object (\(error))")
+        }
+    }
+
+    // MARK: Processing
+
+    /// Claims up to `limit` received objects that are due, marking them `processing`.
+    public func claimForProcessing(limit: Int, now: Date = Date()) throws(RelayError) -> [QueuedObject] {
+        try write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM object WHERE state = 'received' AND nextAttemptAt <= ? ORDER BY id LIMIT ?",
+                arguments: [now.timeIntervalSince1970, limit])
+            let objects = rows.map(Self.object(from:))
+            for object in objects {
+                try db.execute(sql: "UPDATE object SET state = 'processing' WHERE id = ?", arguments: [object.id])
+            }
+            return objects
+        }
+    }
+
+    /// Marks the object processed and creates one pending delivery per destination.
+    public func finishProcessing(id: Int64, destinations: [String], sopClassUID: String, sopInstanceUID: String,
+                                 transferSyntaxUID: String) throws(RelayError) {
+        try write { db in
+            let now = Date().timeIntervalSince1970
+            try db.execute(
+                sql: """
+                    UPDATE object SET state = 'processed', outSopClassUID = ?, outSopInstanceUID = ?,
+                        outTransferSyntaxUID = ?, lastError = NULL WHERE id = ?
+                    """,
+                arguments: [sopClassUID, sopInstanceUID, transferSyntaxUID, id])
+            for destination in destinations {
+                try db.execute(
+                    sql: "INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (?, ?, 'pending', ?)",
+                    arguments: [id, destination, now])
+            }
+        }
+    }
+
+    /// A retryable processing failure: back to `received`, due again at `retryAt`.
+    public func deferProcessing(id: Int64, retryAt: Date, error text: String) throws(RelayError) -> Int {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE object SET state = 'received', attempts = attempts + 1, nextAttemptAt = ?, lastError = ? WHERE id = ?",
+                arguments: [retryAt.timeIntervalSince1970, text, id])
+            return try Int.fetchOne(db, sql: "SELECT attempts FROM object WHERE id = ?", arguments: [id]) ?? 0
+        }
+    }
+
+    public func markQuarantined(id: Int64, error text: String) throws(RelayError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE object SET state = 'quarantined', lastError = ?, finishedAt = ? WHERE id = ?",
+                arguments: [text, Date().timeIntervalSince1970, id])
+        }
+    }
+
+    // MARK: Sending
+
+    /// Claims up to `limit` due deliveries for one destination, marking them `sending`.
+    public func claimDeliveries(destination: String, limit: Int, now: Date = Date()) throws(RelayError) -> [Delivery] {
+        try write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID FROM delivery d
+                    JOIN object o ON o.id = d.objectID
+                    WHERE d.destination = ? AND d.state = 'pending' AND d.nextAttemptAt <= ?
+                    ORDER BY d.id LIMIT ?
+                    """,
+                arguments: [destination, now.timeIntervalSince1970, limit])
+            let deliveries = rows.map(Self.delivery(from:))
+            for delivery in deliveries {
+                try db.execute(sql: "UPDATE delivery SET state = 'sending' WHERE id = ?", arguments: [delivery.id])
+            }
+            return deliveries
+        }
+    }
+
+    /// Earliest time a pending delivery for `destination` becomes due (nil when none is pending).
+    public func nextDue(destination: String) throws(RelayError) -> Date? {
+        try read { db in
+            try Double.fetchOne(
+                db, sql: "SELECT MIN(nextAttemptAt) FROM delivery WHERE destination = ? AND state = 'pending'",
+                arguments: [destination]
+            ).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Marks a delivery done. Returns true when this was the object's last outstanding delivery (the object is
+    /// then `done` and its files may go).
+    public func markDelivered(_ delivery: Delivery) throws(RelayError) -> Bool {
+        try write { db in
+            let now = Date().timeIntervalSince1970
+            try db.execute(
+                sql: "UPDATE delivery SET state = 'delivered', deliveredAt = ?, lastError = NULL WHERE id = ?",
+                arguments: [now, delivery.id])
+            let open = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'",
+                arguments: [delivery.objectID]) ?? 0
+            if open == 0 {
+                try db.execute(sql: "UPDATE object SET state = 'done', finishedAt = ? WHERE id = ?",
+                               arguments: [now, delivery.objectID])
+                return true
+            }
+            return false
+        }
+    }
+
+    /// Back to pending without counting an attempt (e.g. the rest of a batch after the association broke).
+    public func release(_ deliveries: [Delivery]) throws(RelayError) {
+        guard !deliveries.isEmpty else { return }
+        try write { db in
+            for delivery in deliveries {
+                try db.execute(sql: "UPDATE delivery SET state = 'pending' WHERE id = ? AND state = 'sending'",
+                               arguments: [delivery.id])
+            }
+        }
+    }
+
+    /// A transient failure: count the attempt; pending again at `retryAt`, or dead when attempts run out.
+    public func markFailedAttempt(_ delivery: Delivery, retryAt: Date, maxAttempts: Int, error text: String)
+        throws(RelayError) -> Delivery.State
+    {
+        try write { db in
+            let attempts = delivery.attempts + 1
+            let state: Delivery.State = maxAttempts > 0 && attempts >= maxAttempts ? .dead : .pending
+            try db.execute(
+                sql: "UPDATE delivery SET state = ?, attempts = ?, nextAttemptAt = ?, lastError = ? WHERE id = ?",
+                arguments: [state.rawValue, attempts, retryAt.timeIntervalSince1970, text, delivery.id])
+            return state
+        }
+    }
+
+    public func markDead(_ delivery: Delivery, error text: String) throws(RelayError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE delivery SET state = 'dead', attempts = attempts + 1, lastError = ? WHERE id = ?",
+                arguments: [text, delivery.id])
+        }
+    }
+
+    // MARK: Recovery and operations
+
+    /// After a crash or restart: work that was in flight is due again.
+    public func recoverInFlight() throws(RelayError) {
+        try write { db in
+            try db.execute(sql: "UPDATE object SET state = 'received' WHERE state = 'processing'")
+            try db.execute(sql: "UPDATE delivery SET state = 'pending' WHERE state = 'sending'")
+        }
+    }
+
+    /// Ids of objects that have a record (used to find orphan files in the spool).
+    public func knownObjectIDs() throws(RelayError) -> Set<Int64> {
+        try read { db in Set(try Int64.fetchAll(db, sql: "SELECT id FROM object")) }
+    }
+
+    /// Ids of objects whose outbox/received files are still needed.
+    public func liveObjectIDs() throws(RelayError) -> Set<Int64> {
+        try read { db in
+            Set(try Int64.fetchAll(db, sql: "SELECT id FROM object WHERE state IN ('received', 'processing', 'processed')"))
+        }
+    }
+
+    /// Done objects finished before `cutoff` whose files are still on disk are returned once and flagged.
+    public func expiredDone(before cutoff: Date) throws(RelayError) -> [Int64] {
+        try write { db in
+            let ids = try Int64.fetchAll(
+                db, sql: "SELECT id FROM object WHERE state = 'done' AND finishedAt <= ?",
+                arguments: [cutoff.timeIntervalSince1970])
+            for id in ids {
+                try db.execute(sql: "UPDATE object SET state = 'purged' WHERE id = ?", arguments: [id])
+            }
+            return ids
+        }
+    }
+
+    public func deadLetters() throws(RelayError) -> [Delivery] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID FROM delivery d
+                    JOIN object o ON o.id = d.objectID WHERE d.state = 'dead' ORDER BY d.id
+                    """
+            ).map(Self.delivery(from:))
+        }
+    }
+
+    /// Replays dead letters (all, or those for one destination). Returns how many.
+    public func retryDeadLetters(destination: String?) throws(RelayError) -> Int {
+        try write { db in
+            let now = Date().timeIntervalSince1970
+            if let destination {
+                try db.execute(
+                    sql: "UPDATE delivery SET state = 'pending', attempts = 0, nextAttemptAt = ? WHERE state = 'dead' AND destination = ?",
+                    arguments: [now, destination])
+            } else {
+                try db.execute(sql: "UPDATE delivery SET state = 'pending', attempts = 0, nextAttemptAt = ? WHERE state = 'dead'",
+                               arguments: [now])
+            }
+            try db.execute(sql: "UPDATE object SET state = 'processed' WHERE state = 'done' AND id IN (SELECT objectID FROM delivery WHERE state = 'pending')")
+            return db.changesCount
+        }
+    }
+
+    /// Drops dead letters; objects left with nothing outstanding become done. Returns the ids of objects whose
+    /// files can be deleted.
+    public func purgeDeadLetters() throws(RelayError) -> (purged: Int, finishedObjects: [Int64]) {
+        try write { db in
+            let objectIDs = try Int64.fetchAll(db, sql: "SELECT DISTINCT objectID FROM delivery WHERE state = 'dead'")
+            try db.execute(sql: "DELETE FROM delivery WHERE state = 'dead'")
+            let purged = db.changesCount
+            var finished: [Int64] = []
+            for id in objectIDs {
+                let open = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'", arguments: [id]) ?? 0
+                if open == 0 {
+                    try db.execute(sql: "UPDATE object SET state = 'purged', finishedAt = ? WHERE id = ?",
+                                   arguments: [Date().timeIntervalSince1970, id])
+                    finished.append(id)
+                }
+            }
+            return (purged, finished)
+        }
+    }
+
+    public struct Counts: Sendable, Equatable {
+        public var objectsByState: [String: Int]
+        public var pendingByDestination: [String: Int]
+        public var deadByDestination: [String: Int]
+    }
+
+    public func counts() throws(RelayError) -> Counts {
+        try read { db in
+            var objects: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM object GROUP BY state") {
+                objects[row["state"]] = row["n"]
+            }
+            var pending: [String: Int] = [:]
+            var dead: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT destination, state, COUNT(*) AS n FROM delivery WHERE state IN ('pending', 'sending', 'dead') GROUP BY destination, state") {
+                let state: String = row["state"]
+                if state == "dead" { dead[row["destination"]] = row["n"] } else { pending[row["destination"], default: 0] += row["n"] as Int }
+            }
+            return Counts(objectsByState: objects, pendingByDestination: pending, deadByDestination: dead)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func write<T>(_ body: (Database) throws -> T) throws(RelayError) -> T {
+        do { return try database.write(body) } catch let error as RelayError { throw error } catch {
+            throw .queue(reason: "\(error)")
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(RelayError) -> T {
+        do { return try database.read(body) } catch { throw .queue(reason: "\(error)") }
+    }
+
+    static func object(from row: Row) -> QueuedObject {
+        let destinations: String = row["destinations"]
+        return QueuedObject(
+            id: row["id"], receivedAt: Date(timeIntervalSince1970: row["receivedAt"]),
+            callingAETitle: row["callingAETitle"], sopClassUID: row["sopClassUID"], sopInstanceUID: row["sopInstanceUID"],
+            transferSyntaxUID: row["transferSyntaxUID"], modality: row["modality"], route: row["route"],
+            profile: row["profile"], destinations: destinations.split(separator: "\n").map(String.init))
+    }
+
+    static func delivery(from row: Row) -> Delivery {
+        Delivery(
+            id: row["id"], objectID: row["objectID"], destination: row["destination"],
+            state: Delivery.State(rawValue: row["state"]) ?? .pending, attempts: row["attempts"],
+            nextAttemptAt: Date(timeIntervalSince1970: row["nextAttemptAt"]), lastError: row["lastError"],
+            sopClassUID: row["outSopClassUID"] ?? "", sopInstanceUID: row["outSopInstanceUID"] ?? "",
+            transferSyntaxUID: row["outTransferSyntaxUID"] ?? "")
+    }
+}

@@ -1,0 +1,75 @@
+public import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The spool directory: every file the node holds on disk, named by queue id (never by anything from the
+/// dataset, so no PHI in file names).
+///
+/// ```
+/// <root>/incoming/    written by the SCP while an association runs; moved or deleted before the C-STORE-RSP
+/// <root>/received/    accepted objects, <id>.dcm, fsynced before Success
+/// <root>/outbox/      processed objects ready to forward, <id>.dcm
+/// <root>/quarantine/  rejected input and objects that failed permanently, with a .txt reason beside each
+/// <root>/queue.sqlite the queue (WAL)
+/// ```
+public struct Spool: Sendable {
+    public let root: URL
+
+    public init(root: URL) { self.root = root }
+
+    public var incoming: URL { root.appendingPathComponent("incoming", isDirectory: true) }
+    public var received: URL { root.appendingPathComponent("received", isDirectory: true) }
+    public var outbox: URL { root.appendingPathComponent("outbox", isDirectory: true) }
+    public var quarantine: URL { root.appendingPathComponent("quarantine", isDirectory: true) }
+    public var database: URL { root.appendingPathComponent("queue.sqlite") }
+
+    public func receivedFile(id: Int64) -> URL { received.appendingPathComponent("\(id).dcm") }
+    public func outboxFile(id: Int64) -> URL { outbox.appendingPathComponent("\(id).dcm") }
+
+    /// Creates the directories (0700: the spool holds patient data).
+    public func prepare() throws(RelayError) {
+        for directory in [root, incoming, received, outbox, quarantine] {
+            do {
+                try FileManager.default.createDirectory(
+                    at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw .spool(path: directory.path, reason: "cannot create directory (\(error.localizedDescription)); check the spool directory's owner and permissions")
+            }
+        }
+    }
+}
+
+/// fsync helpers: the durability contract (Success only after the bytes and the rename are on disk).
+enum Durable {
+    static func sync(file path: String) -> Bool {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return fsync(fd) == 0
+    }
+
+    static func sync(directory path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return fsync(fd) == 0
+    }
+
+    /// rename(2): atomic within the spool's file system.
+    static func move(_ from: String, to: String) -> Bool { rename(from, to) == 0 }
+
+    static func remove(_ path: String) { unlink(path) }
+
+    /// Hard link (same file system): a zero-copy "copy" for pass-through processing.
+    static func link(_ from: String, to: String) -> Bool {
+        #if canImport(Glibc)
+        return Glibc.link(from, to) == 0
+        #else
+        return Darwin.link(from, to) == 0
+        #endif
+    }
+}

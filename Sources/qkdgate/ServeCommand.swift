@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Logging
+
+/// `qkdgate serve --config conf/gateway.yaml`
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the encrypting gateway (storage SCP → encrypt → forward).")
+
+    @Option(name: .long, help: "Gateway configuration (YAML).")
+    var config: String = "conf/gateway.yaml"
+
+    @Flag(name: .long, help: "Print the profiles this build can apply, one per line, and exit.")
+    var listTransforms = false
+
+    func run() async throws {
+        if listTransforms {
+            GatewayServer.defaultTransforms().keys.sorted().forEach { print($0) }
+            return
+        }
+        let configuration: GatewayConfiguration
+        do { configuration = try GatewayConfiguration.load(path: config) } catch {
+            FileHandle.standardError.write(Data("qkdgate: invalid configuration: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "qkdgate.gateway")
+        try await GatewayServer.run(configuration: configuration, logger: logger)
+    }
+}
+
+/// `qkdgate queue list|retry|purge --config conf/gateway.yaml`
+struct QueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "Show and replay dead letters.",
+        subcommands: [List.self, Retry.self, Purge.self])
+
+    struct Options: ParsableArguments {
+        @Option(name: .long, help: "Gateway configuration (YAML).")
+        var config: String = "conf/gateway.yaml"
+
+        func load() throws -> GatewayConfiguration {
+            do { return try GatewayConfiguration.load(path: config) } catch {
+                FileHandle.standardError.write(Data("qkdgate: invalid configuration: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List dead letters and queue depth.")
+        @OptionGroup var options: Options
+        func run() throws { print(try GatewayQueueCommands.list(configuration: try options.load())) }
+    }
+
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue dead letters for delivery again.")
+        @OptionGroup var options: Options
+        @Option(name: .long, help: "Only dead letters for this destination.")
+        var destination: String?
+        func run() throws {
+            let count = try GatewayQueueCommands.retry(configuration: try options.load(), destination: destination)
+            print("requeued \(count) dead letter(s)")
+        }
+    }
+
+    struct Purge: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete dead letters (and files nothing else needs).")
+        @OptionGroup var options: Options
+        func run() throws {
+            let count = try GatewayQueueCommands.purge(configuration: try options.load())
+            print("purged \(count) dead letter(s)")
+        }
+    }
+}

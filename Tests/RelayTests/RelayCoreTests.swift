@@ -1,0 +1,157 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import Relay
+import Testing
+
+@Suite("DIMSE status categories")
+struct DimseStatusTests {
+    /// Codes from PS3.4 annex B / PS3.7 annex C and what the relay must do with them.
+    static let table: [(UInt16, DimseStatus.Category)] = [
+        (0x0000, .success), (0xB000, .warning), (0xB007, .warning), (0xB006, .warning),
+        (0xA700, .transientFailure), (0xA7FF, .transientFailure), (0x0213, .transientFailure),
+        (0xA900, .permanentFailure), (0xA9FF, .permanentFailure), (0xC000, .permanentFailure),
+        (0xCFFF, .permanentFailure), (0x0122, .permanentFailure), (0x0110, .permanentFailure),
+    ]
+
+    @Test(arguments: 0..<table.count)
+    func category(_ index: Int) {
+        let (code, category) = Self.table[index]
+        #expect(DimseStatus(code).category == category)
+    }
+
+    @Test func text() { #expect(DimseStatus(0xA700).description == "0xA700") }
+}
+
+@Suite("Retry policy")
+struct RetryPolicyTests {
+    @Test func exponentialWithCap() {
+        let policy = RetryPolicy(initialDelay: 0.5, multiplier: 2, maxDelay: 3, maxAttempts: 10)
+        #expect([1, 2, 3, 4, 5, 60].map(policy.delay(afterAttempt:)) == [0.5, 1, 2, 3, 3, 3])
+    }
+}
+
+@Suite("Durable queue")
+struct RelayQueueTests {
+    func makeSpool() throws -> Spool {
+        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)"))
+        try spool.prepare()
+        return spool
+    }
+
+    func admit(_ queue: RelayQueue, _ spool: Spool, destinations: [String]) throws -> Int64 {
+        let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
+        FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
+        return try queue.admit(file: file, spool: spool, callingAETitle: "CT01", sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+                               sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
+                               modality: "CT", route: "r", profile: "pass-through", destinations: destinations)
+    }
+
+    @Test func objectLifecycleAcrossRestart() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        var queue = try RelayQueue(path: spool.database.path)
+        let id = try admit(queue, spool, destinations: ["a", "b"])
+        #expect(FileManager.default.fileExists(atPath: spool.receivedFile(id: id).path))
+        #expect(try queue.claimForProcessing(limit: 5).map(\.id) == [id])
+        #expect(try queue.claimForProcessing(limit: 5).isEmpty, "a claimed object is not handed out twice")
+
+        // Crash while processing: after reopening, the object is due again.
+        queue = try RelayQueue(path: spool.database.path)
+        try queue.recoverInFlight()
+        let again = try queue.claimForProcessing(limit: 5)
+        #expect(again.map(\.id) == [id] && again[0].destinations == ["a", "b"])
+        try queue.finishProcessing(id: id, destinations: ["a", "b"], sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+                                   sopInstanceUID: "2.25.1", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian)
+        let toA = try queue.claimDeliveries(destination: "a", limit: 10)
+        let toB = try queue.claimDeliveries(destination: "b", limit: 10)
+        #expect(toA.count == 1 && toB.count == 1 && toA[0].sopInstanceUID == "2.25.1")
+        #expect(try queue.markDelivered(toA[0]) == false)
+
+        // Transient failures back off, then become a dead letter at maxAttempts; retry replays it.
+        var delivery = toB[0]
+        #expect(try queue.markFailedAttempt(delivery, retryAt: Date(timeIntervalSinceNow: -1), maxAttempts: 2, error: "refused") == .pending)
+        delivery = try #require(try queue.claimDeliveries(destination: "b", limit: 10).first)
+        #expect(delivery.attempts == 1)
+        #expect(try queue.markFailedAttempt(delivery, retryAt: Date(), maxAttempts: 2, error: "refused") == .dead)
+        #expect(try queue.deadLetters().map(\.id) == [delivery.id])
+        #expect(try queue.retryDeadLetters(destination: "b") == 1)
+        delivery = try #require(try queue.claimDeliveries(destination: "b", limit: 10).first)
+        #expect(try queue.markDelivered(delivery) == true, "last delivery finishes the object")
+        #expect(try queue.counts().objectsByState["done"] == 1)
+    }
+
+    @Test func futureRetriesAreNotDueYet() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let queue = try RelayQueue(path: spool.database.path)
+        let id = try admit(queue, spool, destinations: ["a"])
+        _ = try queue.claimForProcessing(limit: 1)
+        try queue.finishProcessing(id: id, destinations: ["a"], sopClassUID: "x", sopInstanceUID: "y", transferSyntaxUID: "z")
+        let delivery = try #require(try queue.claimDeliveries(destination: "a", limit: 1).first)
+        _ = try queue.markFailedAttempt(delivery, retryAt: Date(timeIntervalSinceNow: 60), maxAttempts: 0, error: "down")
+        #expect(try queue.claimDeliveries(destination: "a", limit: 1).isEmpty)
+        #expect(try queue.nextDue(destination: "a").map { $0 > Date(timeIntervalSinceNow: 50) } == true)
+    }
+}
+
+@Suite("Bridge: storage SCP and SCU over loopback", .serialized)
+struct BridgeLoopbackTests {
+    static func freePort() -> Int { Int.random(in: 20000...40000) }
+
+    @Test func scuStoresIntoScpAndEchoscuIsAnswered() throws {
+        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(UUID().uuidString)"))
+        try spool.prepare()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let received = LockedList()
+        var scp: StorageSCP?
+        var port = 0
+        for _ in 0..<5 where scp == nil {
+            port = Self.freePort()
+            scp = try? StorageSCP(configuration: StorageSCPConfiguration(aeTitle: "RELAY", port: port, allowedCallingAETitles: ["SENDER", "ECHOSCU"]),
+                                  incomingDirectory: spool.incoming.path) { object in
+                received.append(object)
+                unlink(object.path)
+                return object.problem == nil ? .success : .cannotUnderstand
+            }
+        }
+        let server = try #require(scp)
+        let thread = Thread.launch(name: "scp") { server.runBlocking() }
+        defer { server.stop() }
+
+        let echo = Process()
+        echo.executableURL = URL(fileURLWithPath: "/usr/bin/echoscu")
+        echo.arguments = ["-aet", "ECHOSCU", "-aec", "RELAY", "127.0.0.1", String(port)]
+        try echo.run()
+        echo.waitUntilExit()
+        #expect(echo.terminationStatus == 0)
+
+        let sample = "/work/shared/dicom-samples/ct_small_s16_explicit.dcm"
+        let context = ProposedContext(sopClassUID: "1.2.840.10008.5.1.4.1.1.2", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian)
+        let association = try StorageAssociation(callingAETitle: "SENDER", destination: Destination(name: "relay", aeTitle: "RELAY", host: "127.0.0.1", port: port), contexts: [context])
+        let status = try association.store(path: sample, sopClassUID: context.sopClassUID, transferSyntaxUID: context.transferSyntaxUID)
+        #expect(status == .success)
+        #expect(received.items.count == 1)
+        let object = try #require(received.items.first)
+        #expect(object.modality == "CT" && object.rows == 128 && object.columns == 128 && object.bitsAllocated == 16)
+        #expect(object.callingAETitle == "SENDER" && object.problem == nil && object.hasPixelData)
+
+        // A caller outside the allow-list cannot associate.
+        #expect(throws: SendFailure.self) {
+            _ = try StorageAssociation(callingAETitle: "INTRUDER", destination: Destination(name: "relay", aeTitle: "RELAY", host: "127.0.0.1", port: port), contexts: [context])
+        }
+        // The SOP class was not proposed: permanent failure for that object, association still usable.
+        #expect(throws: SendFailure.permanent("destination accepts no presentation context for SOP class 1.2.840.10008.5.1.4.1.1.4")) {
+            _ = try association.store(path: sample, sopClassUID: "1.2.840.10008.5.1.4.1.1.4", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian)
+        }
+        _ = thread
+    }
+}
+
+final class LockedList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [ReceivedObject] = []
+    func append(_ object: ReceivedObject) { lock.withLock { storage.append(object) } }
+    var items: [ReceivedObject] { lock.withLock { storage } }
+}
