@@ -104,6 +104,11 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "PixelsTests", dependencies: ["Pixels"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: ["Analysis", "Pixels", "Ciphers", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )
