@@ -30,10 +30,10 @@ struct KmeServeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let server = try KMEServer(configuration: configuration, logger: logger)
         try await server.run(handleSignals: true) { ports in
-            // One line a script can wait for; stdout, flushed.
-            print("KME ready: site A https://\(configuration.siteA.host):\(ports.siteA) "
-                  + "site B https://\(configuration.siteB.host):\(ports.siteB)")
-            fflush(stdout)
+            // One line a script can wait for, written straight to stdout (no buffering).
+            let line = "KME ready: site A https://\(configuration.siteA.host):\(ports.siteA) "
+                + "site B https://\(configuration.siteB.host):\(ports.siteB)\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
         }
     }
 }

@@ -51,13 +51,17 @@ final class KMEProcess: @unchecked Sendable {
         }
     }
 
+    private func snapshot() -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        return output
+    }
+
     /// Waits for the "KME ready" line and returns the two ports.
     func ports(timeout: Double = 60) async throws -> KMEServer.Ports {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            lock.lock()
-            let text = output
-            lock.unlock()
+            let text = snapshot()
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("KME ready") }) {
                 let ports = line.split(separator: " ").compactMap { $0.split(separator: ":").last.flatMap { Int($0) } }
                 if ports.count == 2 { return KMEServer.Ports(siteA: ports[0], siteB: ports[1]) }
@@ -181,8 +185,7 @@ struct KMEConformanceTests {
     }()
 
     @Test("etsi-qkd-014-client and qkdsec's probe against the KME: status, enc_keys, dec_keys, error codes",
-          .enabled(if: pythonReady, "python3 with etsi-qkd-014-client and qkdsec is not installed "
-                   + "(pip install etsi-qkd-014-client qkdsec)"))
+          .enabled(if: pythonReady, "needs python3 with etsi-qkd-014-client and qkdsec (pip install etsi-qkd-014-client qkdsec)"))
     func conformance() async throws {
         try await withTemporaryDirectory { dir in
             try await RunningKME.with(in: dir, prefillUnits: 1_000) { kme in

@@ -61,7 +61,7 @@ struct KMEServerTests {
                 do {
                     _ = try await master.newKey(bytes: 32)
                     Issue.record("an empty pool delivered a key")
-                } catch {
+                } catch let error as KeySourceError {
                     guard case .unavailable = error else {
                         Issue.record("expected 503 unavailable, got \(error)")
                         return
@@ -87,7 +87,7 @@ struct KMEServerTests {
                 do {
                     _ = try await client.newKey(bytes: 32)
                     Issue.record("a foreign certificate got a key")
-                } catch {
+                } catch let error as KeySourceError {
                     switch error {
                     case .tls, .connection: break                         // handshake refused
                     case .rejected(let status, _): #expect(status == 401)
@@ -101,7 +101,7 @@ struct KMEServerTests {
                     privateKeyPath: try #require(kme.pki.saes["decryptor"]).privateKey,
                     caCertificatePath: kme.pki.caCertificate))
                 await #expect(throws: KeySourceError.self) { _ = try await slaveAtA.newKey(bytes: 32) }
-                do { _ = try await slaveAtA.newKey(bytes: 32) } catch {
+                do { _ = try await slaveAtA.newKey(bytes: 32) } catch let error as KeySourceError {
                     guard case .rejected(401, _) = error else { Issue.record("expected 401, got \(error)"); return }
                 }
                 // … and another master may not fetch the gateway's keys at site B.
@@ -114,7 +114,7 @@ struct KMEServerTests {
                 do {
                     _ = try await gateway2AtB.key(id: key.id)
                     Issue.record("another SAE fetched the gateway's key")
-                } catch {
+                } catch let error as KeySourceError {
                     guard case .rejected(401, _) = error else { Issue.record("expected 401, got \(error)"); return }
                 }
                 // The rightful slave still gets it: the refused attempts consumed nothing.
@@ -186,7 +186,7 @@ struct KMEServerTests {
             do {
                 _ = try await client.newKey(bytes: 32)
                 Issue.record("a silent KME delivered a key")
-            } catch {
+            } catch let error as KeySourceError {
                 #expect(error.isRetryable, "got \(error)")
                 if case .timeout = error {} else { Issue.record("expected a timeout, got \(error)") }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Testing
 @testable import QKD
 
 /// A temporary directory removed when the value is dropped by `withTemporaryDirectory`.
