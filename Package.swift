@@ -67,7 +67,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "DCGAN", swiftSettings: swiftSettings),
+        // DCGAN depends on Ciphers only for the `DecoySource` protocol it implements; Ciphers stays free of it.
+        .target(
+            name: "DCGAN",
+            dependencies: ["Ciphers"],
+            exclude: ["Resources/golden.bin"],
+            resources: [.copy("Resources/generator.qdcg")],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Key management
         .target(
@@ -128,8 +135,20 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "PixelsTests", dependencies: ["Pixels"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DICOMTests",
+            dependencies: ["DICOM"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
+        .testTarget(name: "DCGANTests", dependencies: ["DCGAN", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "RelayTests", dependencies: ["Relay"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: ["Analysis", "Pixels", "Ciphers", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -8,6 +8,8 @@ struct QkdgateCommand: AsyncParsableCommand {
         commandName: "qkdgate",
         abstract: "Encrypting DICOM gateway with QKD-wrapped keys.",
         version: "qkdgate 0.1.0 (DCMTK \(DCMTKLibrary.version))",
-        subcommands: [ServeCommand.self, QueueCommand.self]
+        subcommands: [
+            InfoCommand.self, SamplesCommand.self, ServeCommand.self, QueueCommand.self,
+        ]
     )
 }

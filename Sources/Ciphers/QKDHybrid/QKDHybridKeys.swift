@@ -1,0 +1,175 @@
+/// Everything `qkd-hybrid` derives from its key: object-wide tables and per-plane parameters
+/// (docs/ciphers/qkd-hybrid.md §3–§4 list the exact order of every draw).
+
+/// The labels of the HKDF derivations (`KeySchedule`), part of the format.
+enum QKDHybridLabel {
+    static let tables = "tables"
+    static let chen = "chen"
+    static let ikeda = "ikeda"
+    static let stream = "stream"
+}
+
+/// Odd multiplier inverse mod 2^32 by Newton's iteration (each step doubles the correct low bits: 3 → 48).
+@inline(__always)
+func oddInverse(_ a: UInt32) -> UInt32 {
+    precondition(a & 1 == 1, "only odd numbers are invertible mod 2^m")
+    var x = a
+    for _ in 0..<4 { x = x &* (2 &- a &* x) }
+    return x
+}
+
+/// Tables shared by all planes of one object, for m-bit values.
+struct QKDHybridTables: Sendable {
+    /// Pixel value shuffling: a keyed bijection on 0 ..< 2^m, and its inverse.
+    let valueShuffle: [UInt16]
+    let valueShuffleInverse: [UInt16]
+    /// Möbius map over GF(2^m) with cycle-walking, then the permutation polynomial: the last two diffusion
+    /// steps are point-wise bijections applied one after the other, so they are stored composed (P ∘ M).
+    let mobiusThenPolynomial: [UInt16]
+    let mobiusThenPolynomialInverse: [UInt16]
+    /// The coefficients, kept for the golden tests and the format doc.
+    let mobius: (a: UInt32, b: UInt32, c: UInt32, d: UInt32)
+    let polynomial: [UInt32]
+
+    init(schedule: KeySchedule, m: Int) {
+        var generator = schedule.generator(QKDHybridLabel.tables, plane: KeySchedule.objectWide)
+        let size = 1 << m
+        let mask = UInt32(size - 1)
+
+        // 1. Value shuffle: Fisher–Yates over 2^m entries.
+        let shuffle = Permutations.fisherYates(count: size) { generator.below($0) }.map { UInt16($0) }
+        valueShuffle = shuffle
+        valueShuffleInverse = Permutations.inverse(ofTable: shuffle)
+
+        // 2. Möbius coefficients: draw (a, b, c, d) until c ≠ 0 and ad ≠ bc.
+        let field = GaloisField.field(degree: m)
+        var a: UInt32, b: UInt32, c: UInt32, d: UInt32
+        repeat {
+            a = UInt32(truncatingIfNeeded: generator.next()) & mask
+            b = UInt32(truncatingIfNeeded: generator.next()) & mask
+            c = UInt32(truncatingIfNeeded: generator.next()) & mask
+            d = UInt32(truncatingIfNeeded: generator.next()) & mask
+        } while c == 0 || field.multiply(a, d) == field.multiply(b, c)
+        mobius = (a, b, c, d)
+
+        // 3. Permutation polynomial a0 + a1 x + a2 x² + a3 x³ + a4 x⁴ mod 2^m (Rivest: a1 odd, a3 even,
+        //    a2 + a4 even).
+        let a0 = UInt32(truncatingIfNeeded: generator.next()) & mask
+        let a1 = (UInt32(truncatingIfNeeded: generator.next()) | 1) & mask
+        let a2 = UInt32(truncatingIfNeeded: generator.next()) & mask
+        let a3 = (UInt32(truncatingIfNeeded: generator.next()) & ~1) & mask
+        let a4 = ((UInt32(truncatingIfNeeded: generator.next()) & ~1) | (a2 & 1)) & mask
+        polynomial = [a0, a1, a2, a3, a4]
+
+        // The pole z = d/c (where cz + d = 0) is sent to a/c, the image of ∞, which no finite z reaches otherwise:
+        // this is cycle-walking past the point at infinity.
+        let cInverse = field.inverse(c)
+        let pole = field.multiply(d, cInverse)
+        let imageOfInfinity = field.multiply(a, cInverse)
+        var composed = [UInt16](repeating: 0, count: size)
+        for z in 0..<UInt32(size) {
+            let w: UInt32
+            if z == pole {
+                w = imageOfInfinity
+            } else {
+                let numerator = field.multiply(a, z) ^ b
+                let denominator = field.multiply(c, z) ^ d
+                w = field.multiply(numerator, field.inverse(denominator))
+            }
+            let p = a0 &+ w &* (a1 &+ w &* (a2 &+ w &* (a3 &+ w &* a4)))
+            composed[Int(z)] = UInt16(p & mask)
+        }
+        precondition(Permutations.isBijection(composed), "Möbius ∘ polynomial must be a bijection (m = \(m))")
+        mobiusThenPolynomial = composed
+        mobiusThenPolynomialInverse = Permutations.inverse(ofTable: composed)
+    }
+}
+
+/// The parameters of one plane (one component of one frame).
+struct QKDHybridPlaneKeys {
+    let rows: Int
+    let columns: Int
+    let m: Int
+    /// Bit-plane scrambling: for bit k, row permutation k (Chen) and column permutation k (Ikeda), flattened
+    /// (k · rows + r, k · columns + c), gather convention; their inverses for decryption.
+    var rowPermutations: [Int32]
+    var columnPermutations: [Int32]
+    /// Pixel shuffling: three keyed shears (row rotations, column rotations, row rotations).
+    var shiftRowsFirst: [Int32]
+    var shiftColumns: [Int32]
+    var shiftRowsSecond: [Int32]
+    /// Rotation / flipping: final index = base + rowStep · r + columnStep · c.
+    var dihedralBase: Int
+    var dihedralRowStep: Int
+    var dihedralColumnStep: Int
+    /// Chained affine diffusion (forward, backward).
+    var forwardMultiplier: UInt32, forwardFunctionKey: UInt32, forwardStart: UInt32
+    var backwardMultiplier: UInt32, backwardFunctionKey: UInt32, backwardStart: UInt32
+    /// Lifting transform modulation: one odd multiplier per position in the 4-value block.
+    var blockMultipliers: (UInt32, UInt32, UInt32, UInt32)
+    /// Wavelet modulation: multiplier (odd) and offset per subband LL, LH, HL, HH (index (r & 1) · 2 + (c & 1)).
+    var subbandMultipliers: (UInt32, UInt32, UInt32, UInt32)
+    var subbandOffsets: (UInt32, UInt32, UInt32, UInt32)
+
+    init(schedule: KeySchedule, plane: UInt32, rows: Int, columns: Int, m: Int, inverse: Bool,
+         stream: UnsafeMutableBufferPointer<UInt16>) {
+        self.rows = rows
+        self.columns = columns
+        self.m = m
+        let mask = UInt32((1 << m) - 1)
+
+        var chen = ChenWordStream(seed: schedule.bytes(QKDHybridLabel.chen, plane: plane, count: 48))
+        var ikeda = IkedaWordStream(seed: schedule.bytes(QKDHybridLabel.ikeda, plane: plane, count: 24))
+        var rowPermutations = [Int32]()
+        var columnPermutations = [Int32]()
+        rowPermutations.reserveCapacity(m * rows)
+        columnPermutations.reserveCapacity(m * columns)
+        for _ in 0..<m {
+            let rowPermutation = Permutations.fisherYates(count: rows) { chen.below($0) }
+            rowPermutations += inverse ? Permutations.inverse(of: rowPermutation) : rowPermutation
+        }
+        for _ in 0..<m {
+            let columnPermutation = Permutations.fisherYates(count: columns) { ikeda.below($0) }
+            columnPermutations += inverse ? Permutations.inverse(of: columnPermutation) : columnPermutation
+        }
+        self.rowPermutations = rowPermutations
+        self.columnPermutations = columnPermutations
+
+        var generator = schedule.generator(QKDHybridLabel.stream, plane: plane)
+        shiftRowsFirst = (0..<rows).map { _ in Int32(generator.below(columns)) }
+        shiftColumns = (0..<columns).map { _ in Int32(generator.below(rows)) }
+        shiftRowsSecond = (0..<rows).map { _ in Int32(generator.below(columns)) }
+
+        let dihedral = generator.next() & 7
+        let flipRows = dihedral & 1 != 0
+        let flipColumns = dihedral & 2 != 0
+        if dihedral & 4 != 0 && rows == columns {
+            // Transpose, then flips: with the flips this gives the quarter turns.
+            dihedralBase = (flipColumns ? (columns - 1) * columns : 0) + (flipRows ? rows - 1 : 0)
+            dihedralRowStep = flipRows ? -1 : 1
+            dihedralColumnStep = flipColumns ? -columns : columns
+        } else {
+            dihedralBase = (flipRows ? (rows - 1) * columns : 0) + (flipColumns ? columns - 1 : 0)
+            dihedralRowStep = flipRows ? -columns : columns
+            dihedralColumnStep = flipColumns ? -1 : 1
+        }
+
+        func word() -> UInt32 { UInt32(truncatingIfNeeded: generator.next()) & mask }
+        func odd() -> UInt32 { (UInt32(truncatingIfNeeded: generator.next()) | 1) & mask }
+        forwardMultiplier = odd(); forwardFunctionKey = word(); forwardStart = word()
+        backwardMultiplier = odd(); backwardFunctionKey = word(); backwardStart = word()
+        blockMultipliers = (odd(), odd(), odd(), odd())
+        subbandMultipliers = (odd(), odd(), odd(), odd())
+        subbandOffsets = (word(), word(), word(), word())
+        if inverse {
+            forwardMultiplier = oddInverse(forwardMultiplier) & mask
+            backwardMultiplier = oddInverse(backwardMultiplier) & mask
+            blockMultipliers = (oddInverse(blockMultipliers.0) & mask, oddInverse(blockMultipliers.1) & mask,
+                                oddInverse(blockMultipliers.2) & mask, oddInverse(blockMultipliers.3) & mask)
+            subbandMultipliers = (oddInverse(subbandMultipliers.0) & mask, oddInverse(subbandMultipliers.1) & mask,
+                                  oddInverse(subbandMultipliers.2) & mask, oddInverse(subbandMultipliers.3) & mask)
+        }
+        // Per-pixel key words: forward chain, backward chain, block offsets (N words each, in that order).
+        generator.fill(stream)
+    }
+}
