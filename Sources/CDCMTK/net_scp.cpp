@@ -221,9 +221,15 @@ extern "C" cdcmtk_net_status cdcmtk_net_scp_create(const cdcmtk_net_scp_config *
         verification_syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
         verification_syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
         OFCondition condition = scp_config.addPresentationContext(UID_VerificationSOPClass, verification_syntaxes);
-        for (int i = 0; condition.good() && i < numberOfDcmAllStorageSOPClassUIDs; ++i) {
-            condition = scp_config.addPresentationContext(dcmAllStorageSOPClassUIDs[i], syntaxes);
-        }
+        // DCMTK's acceptor configuration holds at most 128 contexts, fewer than the storage SOP classes it knows:
+        // take the common ones (storescu's long list) first, then the others in table order until full.
+        std::set<std::string> added;
+        auto add = [&](const char *sop_class) {
+            if (condition.bad() || sop_class == nullptr || added.size() >= 127 || !added.insert(sop_class).second) return;
+            condition = scp_config.addPresentationContext(sop_class, syntaxes);
+        };
+        for (int i = 0; i < numberOfDcmLongSCUStorageSOPClassUIDs; ++i) add(dcmLongSCUStorageSOPClassUIDs[i]);
+        for (int i = 0; i < numberOfDcmAllStorageSOPClassUIDs; ++i) add(dcmAllStorageSOPClassUIDs[i]);
         if (condition.bad()) {
             set_error(error, "storage SCP presentation contexts", condition.text());
             delete server;

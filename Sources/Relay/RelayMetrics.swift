@@ -1,6 +1,6 @@
 public import Prometheus
 
-/// The relay's Prometheus metrics. Labels carry destination names and outcomes only (no UIDs, no PHI).
+/// The relay's Prometheus metrics. Labels carry destination names only (no UIDs, no PHI).
 public final class RelayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let received: Counter
@@ -8,35 +8,45 @@ public final class RelayMetrics: Sendable {
     let processed: Counter
     let processingFailed: Counter
     let processSeconds: DurationHistogram
-    let prefix: String
+    let namespace: String
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), prefix: String = "qkdgate") {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), namespace: String = "qkdgate") {
         self.registry = registry
-        self.prefix = prefix
-        received = registry.makeCounter(name: "\(prefix)_objects_received_total", help: "Objects accepted (C-STORE Success)")
-        rejected = registry.makeCounter(name: "\(prefix)_objects_rejected_total", help: "Objects refused at receive time (quarantined)")
-        processed = registry.makeCounter(name: "\(prefix)_objects_processed_total", help: "Objects processed (encrypted or passed through)")
-        processingFailed = registry.makeCounter(name: "\(prefix)_objects_failed_total", help: "Objects quarantined after processing failed")
+        self.namespace = namespace
+        func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: namespace, metricName: name, unitName: unit, helpText: help)
+        }
+        received = registry.makeCounter(descriptor: descriptor("objects_received", "total", "Objects accepted (C-STORE Success)"))
+        rejected = registry.makeCounter(descriptor: descriptor("objects_rejected", "total", "Objects refused at receive time (quarantined)"))
+        processed = registry.makeCounter(descriptor: descriptor("objects_processed", "total", "Objects processed (encrypted or passed through)"))
+        processingFailed = registry.makeCounter(descriptor: descriptor("objects_failed", "total", "Objects quarantined after processing failed"))
         processSeconds = registry.makeDurationHistogram(
-            name: "\(prefix)_process_seconds",
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10)],
-            help: "Time to process (encrypt) one object")
+            descriptor: descriptor("process", "seconds", "Time to process (encrypt) one object"),
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10)])
+    }
+
+    private func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: namespace, metricName: name, unitName: unit, helpText: help)
     }
 
     func forwarded(_ destination: String) -> Counter {
-        registry.makeCounter(name: "\(prefix)_objects_forwarded_total", labels: [("destination", destination)], help: "Deliveries stored by the destination")
+        registry.makeCounter(descriptor: descriptor("objects_forwarded", "total", "Deliveries stored by the destination"),
+                             labels: [("destination", destination)])
     }
 
     func retried(_ destination: String) -> Counter {
-        registry.makeCounter(name: "\(prefix)_deliveries_retried_total", labels: [("destination", destination)], help: "Delivery attempts that failed transiently")
+        registry.makeCounter(descriptor: descriptor("deliveries_retried", "total", "Delivery attempts that failed transiently"),
+                             labels: [("destination", destination)])
     }
 
     func deadLettered(_ destination: String) -> Counter {
-        registry.makeCounter(name: "\(prefix)_deliveries_dead_total", labels: [("destination", destination)], help: "Deliveries that became dead letters")
+        registry.makeCounter(descriptor: descriptor("deliveries_dead", "total", "Deliveries that became dead letters"),
+                             labels: [("destination", destination)])
     }
 
     func queueDepth(_ destination: String) -> Gauge {
-        registry.makeGauge(name: "\(prefix)_queue_depth", labels: [("destination", destination)], help: "Deliveries waiting for the destination")
+        registry.makeGauge(descriptor: descriptor("queue_depth", "deliveries", "Deliveries waiting for the destination"),
+                           labels: [("destination", destination)])
     }
 
     public func exposition() -> String { registry.emitToString() }

@@ -326,7 +326,6 @@ public final class RelayQueue: Sendable {
                 try db.execute(sql: "UPDATE delivery SET state = 'pending', attempts = 0, nextAttemptAt = ? WHERE state = 'dead'",
                                arguments: [now])
             }
-            try db.execute(sql: "UPDATE object SET state = 'processed' WHERE state = 'done' AND id IN (SELECT objectID FROM delivery WHERE state = 'pending')")
             return db.changesCount
         }
     }

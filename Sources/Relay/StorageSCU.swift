@@ -90,9 +90,8 @@ public final class StorageAssociation {
         }
         let connected = cdcmtk_net_scu_connect(scu, &error)
         guard connected == CDCMTK_NET_OK else {
-            let text = errorText(error)
-            cdcmtk_net_scu_free(scu)
-            throw .transient(text)
+            // All stored properties are set, so deinit frees the handle.
+            throw .transient(errorText(error))
         }
     }
 

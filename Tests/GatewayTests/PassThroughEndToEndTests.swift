@@ -40,7 +40,8 @@ struct PassThroughEndToEndTests {
         defer { direct.stop(); pacs.stop() }
         let gateway = try GatewayProcess(
             configuration: gatewayYAML(port: gatewayPort, spool: work.appendingPathComponent("spool"),
-                                       destinations: [("pacs", "PACS", pacsPort)], routes: routeCase.routes),
+                                       destinations: [("pacs", "PACS", pacsPort)], routes: routeCase.routes,
+                                       extra: "retentionSeconds: -1\n"),
             port: gatewayPort, directory: work)
         defer { gateway.child.stop() }
         try await Peers.waitForPort(directPort)
@@ -59,13 +60,21 @@ struct PassThroughEndToEndTests {
         let received = Peers.receivedUIDs(in: pacs.directory)
         #expect(arrived, "only \(received.count) of \(expected.count) arrived; storescu said: \(sent.output.suffix(2000))\ngateway log: \(gateway.child.log.suffix(3000))")
         #expect(Set(received.keys) == Set(expected.keys))
-        for (uid, files) in expected {
-            guard let throughGateway = received[uid]?.first, let directFile = files.first else { continue }
+
+        // What the gateway received (kept: retentionSeconds -1) against what the PACS stored.
+        let spooled = work.appendingPathComponent("spool/received")
+        var compared = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: spooled.path) {
+            let file = spooled.appendingPathComponent(name)
+            let uid = try Peers.sopInstanceUID(file.path)
+            let forwarded = try #require(received[uid]?.first, "spooled object \(name) never reached the PACS")
             switch routeCase.expectation {
             case .datasetIdentical:
-                #expect(try Peers.datasetBytes(throughGateway) == Peers.datasetBytes(directFile),
-                        "dataset of \(directFile.lastPathComponent) changed on its way through the gateway")
+                #expect(try Peers.datasetBytes(forwarded) == Peers.datasetBytes(file),
+                        "dataset of \(forwarded.lastPathComponent) changed on its way through the gateway")
             }
+            compared += 1
         }
+        #expect(compared == expected.count)
     }
 }

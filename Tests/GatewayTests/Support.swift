@@ -96,6 +96,15 @@ enum Peers {
         return result
     }
 
+    /// SOP Instance UID of a DICOM file, read by dcmdump.
+    static func sopInstanceUID(_ path: String) throws -> String {
+        let output = try run("/usr/bin/dcmdump", ["-q", "+P", "0008,0018", path]).output
+        guard let value = output.components(separatedBy: "[").dropFirst().first?.components(separatedBy: "]").first else {
+            throw TestFailure("no SOP Instance UID in \(path)")
+        }
+        return value
+    }
+
     /// The dataset bytes of a DICOM file (after the preamble and the File Meta group).
     static func datasetBytes(_ url: URL) throws -> Data {
         let data = try Data(contentsOf: url)
