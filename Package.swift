@@ -118,6 +118,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Whole-object protection (one implementation of the on-the-wire format)
+        .target(
+            name: "Protection",
+            dependencies: [
+                "DICOM", "Ciphers", "DCGAN", "QKD",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Analysis
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .target(name: "Analysis", dependencies: ["Pixels", "Ciphers", "CPNG"], swiftSettings: swiftSettings),
@@ -126,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "qkdgate",
             dependencies: [
-                "DICOM", "Pixels", "Ciphers", "DCGAN", "QKD", "Analysis", "Relay", "Gateway",
+                "DICOM", "Pixels", "Ciphers", "DCGAN", "QKD", "Analysis", "Protection", "Relay", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -142,6 +152,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProtectionTests", dependencies: ["Protection", "DICOM", "Ciphers"], swiftSettings: swiftSettings),
         .testTarget(name: "DCGANTests", dependencies: ["DCGAN", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "RelayTests", dependencies: ["Relay"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay"], swiftSettings: swiftSettings),
