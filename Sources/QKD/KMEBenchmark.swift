@@ -54,6 +54,7 @@ public enum KMEBenchmark {
         // 1. The link: run blocks until the pools hold enough key for the request phase.
         var simulator = try BB84Simulator(parameters: configuration.link, random: BufferedSystemRandom())
         let server = try KMEServer(configuration: configuration, logger: logger)
+        guard let poolA = server.poolA, let poolB = server.poolB else { throw Failure.setup("embedded mode needed") }
         var blocks = 0, aborted = 0, bits = 0
         var simulatedSeconds = 0.0, qberSum = 0.0
         var units = 0
@@ -73,8 +74,8 @@ public enum KMEBenchmark {
                 batch.append((UUID().uuidString.lowercased(), Array(block.key[offset..<offset + KeyPool.unitBytes])))
                 offset += KeyPool.unitBytes
             }
-            try await server.poolB.insert(batch)
-            try await server.poolA.insert(batch)
+            try await poolB.insert(batch)
+            try await poolA.insert(batch)
             units += batch.count
         }
         let cpuSeconds = Double(cpuTicks) / Double(CLOCKS_PER_SEC)

@@ -16,6 +16,15 @@ public struct KMEConfiguration: Sendable, Equatable {
         public var saes: [String]
     }
 
+    /// Which sites this process runs: both ends of the link (`embedded`), or one end of a link whose other
+    /// end is another process (`site-a`, `site-b`; site B fetches keys from site A over mTLS).
+    public enum Mode: String, Sendable, Equatable {
+        case embedded
+        case siteA = "site-a"
+        case siteB = "site-b"
+    }
+
+    public var mode: Mode = .embedded
     /// CA certificate that signed the KME and SAE certificates (PEM).
     public var caCertificate: String
     /// Site A: master SAEs call enc_keys here.
@@ -85,6 +94,7 @@ public struct KMEConfiguration: Sendable, Equatable {
         """
         # qkdgate kme — embedded BB84 link simulator, both sites in one process (docs/kme.md).
         # A software simulation gives no physical security.
+        mode: embedded              # or site-a / site-b: one end per process, B fetches keys from A over mTLS
         ca_certificate: \(caPath)
         site_a:                     # master SAEs call enc_keys here
           kme_id: KME-A
@@ -212,6 +222,12 @@ private struct FieldReader {
             caCertificate: try path(root, "ca_certificate", ""), siteA: siteA, siteB: siteB,
             poolDirectory: try path(pool, "directory", "pool."))
         config.maxKeyCount = try int(pool, "max_key_count", "pool.", default: config.maxKeyCount)
+        if let mode = root["mode"] {
+            guard let text = mode as? String, let parsed = KMEConfiguration.Mode(rawValue: text) else {
+                throw fail("mode", "must be embedded, site-a or site-b")
+            }
+            config.mode = parsed
+        }
         guard config.maxKeyCount >= 1 else { throw fail("pool.max_key_count", "must be ≥ 1") }
 
         if root["keys"] != nil {

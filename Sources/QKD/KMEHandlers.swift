@@ -68,8 +68,11 @@ struct KMEHandlers: Sendable {
     enum Site: Sendable { case a, b }
 
     let configuration: KMEConfiguration
-    let poolA: KeyPool
-    let poolB: KeyPool
+    /// Pools of the sites this process runs (nil for a site that is another process).
+    let poolA: KeyPool?
+    let poolB: KeyPool?
+    /// Site A, when site B runs here and site A is another process.
+    let peer: LinkPeer?
     let logger: Logger
 
     func router(site: Site) -> Router<KMERequestContext> {
@@ -130,6 +133,27 @@ struct KMEHandlers: Sendable {
                 return try await decKeys(site: site, caller: caller, context: context, keyIDs: ids)
             }
         }
+        if site == .a, configuration.mode == .siteA {
+            // The two-process link: site B's KME (its certificate's Common Name is site B's KME ID) fetches what
+            // site A delivered under a key_ID.
+            router.get(RouterPath("/link/v1/delivered/:key")) { request, context in
+                await answer(context) { caller in
+                    guard caller == configuration.siteB.kmeID else {
+                        throw KMEHTTPError.unauthorized("only \(configuration.siteB.kmeID) may use the link endpoint")
+                    }
+                    let keyID = try context.parameters.require("key").lowercased()
+                    let pool = try own(poolA)
+                    guard let key = try await mapPool({ try await pool.delivered(keyID: keyID) }) else {
+                        return Response(status: .notFound)
+                    }
+                    logger.info("link: key handed to the peer KME", metadata: [
+                        "key_ID": "\(keyID)", "peer": "\(caller)"])
+                    return try json(LinkDelivered(
+                        key_ID: key.keyID, master_SAE_ID: key.master, slave_SAE_ID: key.slave, size: key.bits,
+                        units: key.units.map { .init(unit_ID: $0.id, material: Data($0.material).base64EncodedString()) }))
+                }
+            }
+        }
         return router
     }
 
@@ -138,7 +162,8 @@ struct KMEHandlers: Sendable {
     func status(site: Site, caller: String, context: KMERequestContext) async throws -> Response {
         let slave = try context.parameters.require("sae")
         try authorizeMaster(site: site, caller: caller, slave: slave)
-        let available = try await mapPool { try await poolA.availableUnits() }
+        let pool = try own(poolA)
+        let available = try await mapPool { try await pool.availableUnits() }
         let unitsPerKey = units(forBits: configuration.defaultKeySizeBits)
         let body = ETSI.Status(
             source_KME_ID: configuration.siteA.kmeID, target_KME_ID: configuration.siteB.kmeID,
@@ -163,11 +188,15 @@ struct KMEHandlers: Sendable {
             throw KMEHTTPError.badRequest(
                 "size must be a multiple of 8 between \(configuration.minKeySizeBits) and \(configuration.maxKeySizeBits) bits")
         }
+        let pool = try own(poolA)
         let taken = try await mapPool {
-            try await poolA.takeNew(count: number, bits: size, master: caller, slave: slave)
+            try await pool.takeNew(count: number, bits: size, master: caller, slave: slave)
         }
-        // The slave's site learns which keys it may hand out, before the master sees them.
-        try await mapPool { try await poolB.assign(taken, master: caller, slave: slave) }
+        // The slave's site learns which keys it may hand out, before the master sees them (embedded mode; a
+        // separate site B asks site A when its slave first asks).
+        if let poolB {
+            try await mapPool { try await poolB.assign(taken, master: caller, slave: slave) }
+        }
         logger.info("enc_keys delivered", metadata: [
             "master_SAE_ID": "\(caller)", "slave_SAE_ID": "\(slave)", "number": "\(number)", "size": "\(size)",
             "key_IDs": "\(taken.map { $0.keyID }.joined(separator: ","))",
@@ -195,10 +224,13 @@ struct KMEHandlers: Sendable {
         guard Set(normalised).count == normalised.count else {
             throw KMEHTTPError.badRequest("a key_ID appears twice in one request")
         }
+        let pool = try own(poolB)
         let taken: [KeyPool.Taken]
         do {
-            taken = try await poolB.takeAssigned(keyIDs: normalised, master: master, slave: caller)
-        } catch {
+            taken = try await takeAtSiteB(pool, keyIDs: normalised, master: master, slave: caller)
+        } catch let error as KMEHTTPError {
+            throw error
+        } catch let error as KeyPoolError {
             if case .keyNotFound(let missing) = error {
                 throw KMEHTTPError.badRequest(
                     "key_ID not found: unknown, for another SAE pair, or already delivered (each key is delivered once)",
@@ -215,6 +247,40 @@ struct KMEHandlers: Sendable {
     }
 
     // MARK: Helpers
+
+    /// dec_keys at site B. In a two-process link, key_IDs site B does not hold yet are fetched from site A,
+    /// and the delivery is tried once more.
+    func takeAtSiteB(_ pool: KeyPool, keyIDs: [String], master: String, slave: String) async throws
+        -> [KeyPool.Taken]
+    {
+        let missing: [String]
+        do {
+            return try await pool.takeAssigned(keyIDs: keyIDs, master: master, slave: slave)
+        } catch {
+            guard case .keyNotFound(let ids) = error, peer != nil else { throw error }
+            missing = ids
+        }
+        guard let peer else { return [] }
+        for keyID in missing {
+            let delivered: KeyPool.Delivered?
+            do {
+                delivered = try await peer.delivered(keyID: keyID)
+            } catch {
+                logger.warning("link: site A unreachable", metadata: ["error": "\(error)"])
+                throw KMEHTTPError.unavailable("site A of the link is unreachable; retry later")
+            }
+            if let delivered, delivered.master == master, delivered.slave == slave {
+                try await pool.importAssigned(delivered)
+            }
+        }
+        return try await pool.takeAssigned(keyIDs: keyIDs, master: master, slave: slave)
+    }
+
+    /// The pool of a site this process runs; a request for a site it does not run is a configuration error.
+    func own(_ pool: KeyPool?) throws -> KeyPool {
+        guard let pool else { throw KMEHTTPError.unavailable("this KME process does not run that site") }
+        return pool
+    }
 
     func kmeID(_ site: Site) -> String { site == .a ? configuration.siteA.kmeID : configuration.siteB.kmeID }
 

@@ -25,16 +25,19 @@ public struct KMEServer: Sendable {
     }
 
     public let configuration: KMEConfiguration
-    let poolA: KeyPool
-    let poolB: KeyPool
+    /// The pools of the sites this process runs (one of them is nil in `site-a` / `site-b` mode).
+    let poolA: KeyPool?
+    let poolB: KeyPool?
     let logger: Logger
 
     public init(configuration: KMEConfiguration, logger: Logger) throws(KMEServerError) {
         self.configuration = configuration
         self.logger = logger
         do {
-            poolA = try KeyPool(path: configuration.poolDirectory + "/site-a.sqlite")
-            poolB = try KeyPool(path: configuration.poolDirectory + "/site-b.sqlite")
+            poolA = configuration.mode == .siteB
+                ? nil : try KeyPool(path: configuration.poolDirectory + "/site-a.sqlite")
+            poolB = configuration.mode == .siteA
+                ? nil : try KeyPool(path: configuration.poolDirectory + "/site-b.sqlite")
         } catch {
             throw KMEServerError.pool(error)
         }
@@ -46,28 +49,37 @@ public struct KMEServer: Sendable {
         handleSignals: Bool = false,
         onReady: @escaping @Sendable (Ports) async -> Void = { _ in }
     ) async throws(KMEServerError) {
-        let tlsA = try Self.serverTLS(site: configuration.siteA, ca: configuration.caCertificate)
-        let tlsB = try Self.serverTLS(site: configuration.siteB, ca: configuration.caCertificate)
         let readiness = Readiness(onReady: onReady)
-        let handlers = KMEHandlers(configuration: configuration, poolA: poolA, poolB: poolB, logger: logger)
-
+        let peer = configuration.mode == .siteB ? try LinkPeer(configuration: configuration) : nil
+        let handlers = KMEHandlers(configuration: configuration, poolA: poolA, poolB: poolB, peer: peer,
+                                   logger: logger)
         do {
-            let appA = Application(
-                router: handlers.router(site: .a),
-                server: try .tls(.http1(), tlsConfiguration: tlsA),
-                configuration: .init(address: .hostname(configuration.siteA.host, port: configuration.siteA.port),
-                                     serverName: "qkdgate-kme"),
-                onServerRunning: { channel in await readiness.set(a: channel.localAddress?.port ?? 0) },
-                logger: logger)
-            let appB = Application(
-                router: handlers.router(site: .b),
-                server: try .tls(.http1(), tlsConfiguration: tlsB),
-                configuration: .init(address: .hostname(configuration.siteB.host, port: configuration.siteB.port),
-                                     serverName: "qkdgate-kme"),
-                onServerRunning: { channel in await readiness.set(b: channel.localAddress?.port ?? 0) },
-                logger: logger)
-            var services: [any Service] = [appA, appB]
-            if configuration.linkEnabled {
+            var services: [any Service] = []
+            if configuration.mode != .siteB {
+                let tlsA = try Self.serverTLS(site: configuration.siteA, ca: configuration.caCertificate)
+                services.append(Application(
+                    router: handlers.router(site: .a),
+                    server: try .tls(.http1(), tlsConfiguration: tlsA),
+                    configuration: .init(address: .hostname(configuration.siteA.host, port: configuration.siteA.port),
+                                         serverName: "qkdgate-kme"),
+                    onServerRunning: { channel in await readiness.set(a: channel.localAddress?.port ?? 0) },
+                    logger: logger))
+            } else {
+                await readiness.set(a: 0)
+            }
+            if configuration.mode != .siteA {
+                let tlsB = try Self.serverTLS(site: configuration.siteB, ca: configuration.caCertificate)
+                services.append(Application(
+                    router: handlers.router(site: .b),
+                    server: try .tls(.http1(), tlsConfiguration: tlsB),
+                    configuration: .init(address: .hostname(configuration.siteB.host, port: configuration.siteB.port),
+                                         serverName: "qkdgate-kme"),
+                    onServerRunning: { channel in await readiness.set(b: channel.localAddress?.port ?? 0) },
+                    logger: logger))
+            } else {
+                await readiness.set(b: 0)
+            }
+            if configuration.linkEnabled, let poolA {
                 services.append(EmbeddedLink(configuration: configuration, poolA: poolA, poolB: poolB, logger: logger))
             }
             logger.notice("\(QKDModule.simulationNotice)")
@@ -106,6 +118,7 @@ public struct KMEServer: Sendable {
         var b: Int?
         let onReady: @Sendable (Ports) async -> Void
         init(onReady: @escaping @Sendable (Ports) async -> Void) { self.onReady = onReady }
+        /// Port 0 marks a site this process does not run.
         func set(a port: Int) async { a = port; await fire() }
         func set(b port: Int) async { b = port; await fire() }
         private func fire() async {
@@ -135,7 +148,8 @@ public enum KMEServerError: Error, Sendable, CustomStringConvertible {
 struct EmbeddedLink: Service {
     let configuration: KMEConfiguration
     let poolA: KeyPool
-    let poolB: KeyPool
+    /// Site B's pool when both sites run here; nil when site B is another process (it fetches from A).
+    let poolB: KeyPool?
     let logger: Logger
 
     func run() async throws {
@@ -168,7 +182,7 @@ struct EmbeddedLink: Service {
                     offset += KeyPool.unitBytes
                 }
                 // Site B first: a unit only A holds could be handed to a master while its slave can never get it.
-                try await poolB.insert(units)
+                try await poolB?.insert(units)
                 try await poolA.insert(units)
                 logger.debug("link block distilled", metadata: [
                     "sifted": "\(report.siftedBits)", "qber": "\(report.estimatedQBER)",

@@ -199,6 +199,54 @@ public struct KeyPool: Sendable {
         }
     }
 
+    /// A delivered key as site A knows it, for site B in a two-process link.
+    public struct Delivered: Sendable, Equatable {
+        public var keyID: String
+        public var master: String
+        public var slave: String
+        public var bits: Int
+        public var units: [Unit]
+
+        public struct Unit: Sendable, Equatable {
+            public var id: String
+            public var material: [UInt8]
+        }
+    }
+
+    /// Site A: the units, pair and size of a key it delivered to a master, or nil if it delivered none
+    /// under that key_ID.
+    public func delivered(keyID: String) async throws(KeyPoolError) -> Delivered? {
+        try await run { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT unit_id, material, master_sae, slave_sae, key_bits FROM qkd_key_unit
+                WHERE key_id = ? AND state = 2 ORDER BY key_index
+                """, arguments: [keyID])
+            guard let first = rows.first else { return nil }
+            return Delivered(
+                keyID: keyID, master: first["master_sae"], slave: first["slave_sae"], bits: first["key_bits"],
+                units: rows.map { row in
+                    let material: Data = row["material"]
+                    return Delivered.Unit(id: row["unit_id"], material: Array(material))
+                })
+        }
+    }
+
+    /// Site B of a two-process link: stores a key site A delivered, as assigned to its pair. Units already
+    /// present (for instance already delivered) are left as they are, so a key is never delivered twice.
+    public func importAssigned(_ key: Delivered) async throws(KeyPoolError) {
+        let now = Date().timeIntervalSince1970
+        try await run { db in
+            let insert = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO qkd_key_unit (unit_id, material, state, master_sae, slave_sae, key_id,
+                key_index, key_bits, created_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)
+                """)
+            for (index, unit) in key.units.enumerated() {
+                try insert.execute(arguments: [unit.id, Data(unit.material), key.master, key.slave, key.keyID, index,
+                                               key.bits, now])
+            }
+        }
+    }
+
     /// Runs `body` in one write transaction, mapping failures to `KeyPoolError`.
     private func run<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(KeyPoolError) -> T {
         do {

@@ -193,3 +193,56 @@ struct KMEServerTests {
         }
     }
 }
+
+@Suite("KME two-process link")
+struct KMETwoProcessTests {
+    @Test("site A and site B as separate servers: B fetches a delivered key from A over mTLS, once")
+    func twoSites() async throws {
+        try await withTemporaryDirectory { dir in
+            let pki = try LocalPKI.generate(into: dir, portA: 0, portB: 0)
+            var configA = try KMEConfiguration.load(path: pki.configuration)
+            configA.mode = .siteA
+            configA.linkEnabled = false
+            configA.poolDirectory = dir + "/site-a-data"
+            let serverA = try KMEServer(configuration: configA, logger: .init(label: "qkdtests-site-a"))
+            var rng = SeededRandom(seed: 3)
+            try await #require(serverA.poolA).insert((0..<8).map { _ in
+                (id: UUID().uuidString.lowercased(), material: (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            })
+            #expect(serverA.poolB == nil)
+            let (streamA, continuationA) = AsyncStream<KMEServer.Ports>.makeStream()
+            let taskA = Task { try await serverA.run { continuationA.yield($0) } }
+            defer { taskA.cancel() }
+            var iteratorA = streamA.makeAsyncIterator()
+            let portA = try #require(await iteratorA.next()).siteA
+
+            var configB = configA
+            configB.mode = .siteB
+            configB.siteA.port = portA
+            configB.poolDirectory = dir + "/site-b-data"
+            let serverB = try KMEServer(configuration: configB, logger: .init(label: "qkdtests-site-b"))
+            #expect(serverB.poolA == nil)
+            let (streamB, continuationB) = AsyncStream<KMEServer.Ports>.makeStream()
+            let taskB = Task { try await serverB.run { continuationB.yield($0) } }
+            defer { taskB.cancel() }
+            var iteratorB = streamB.makeAsyncIterator()
+            let portB = try #require(await iteratorB.next()).siteB
+
+            let gateway = try #require(pki.saes["gateway"]), decryptor = try #require(pki.saes["decryptor"])
+            let master = try KMEClient(configuration: .init(
+                baseURL: "https://127.0.0.1:\(portA)", peerSAEID: "decryptor", certificatePath: gateway.certificate,
+                privateKeyPath: gateway.privateKey, caCertificatePath: pki.caCertificate))
+            let slave = try KMEClient(configuration: .init(
+                baseURL: "https://127.0.0.1:\(portB)", peerSAEID: "gateway", certificatePath: decryptor.certificate,
+                privateKeyPath: decryptor.privateKey, caCertificatePath: pki.caCertificate))
+            let key = try await master.newKey(bytes: 40)
+            #expect(try await slave.key(id: key.id).bytes == key.bytes)
+            await #expect(throws: KeySourceError.notFound(keyID: key.id)) { _ = try await slave.key(id: key.id) }
+            // A key_ID site A never delivered stays unknown at B.
+            let unknown = UUID().uuidString.lowercased()
+            await #expect(throws: KeySourceError.notFound(keyID: unknown)) { _ = try await slave.key(id: unknown) }
+            taskB.cancel(); _ = await taskB.result
+            taskA.cancel(); _ = await taskA.result
+        }
+    }
+}

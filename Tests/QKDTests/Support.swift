@@ -91,8 +91,8 @@ struct RunningKME: Sendable {
                 (id: UUID().uuidString.lowercased(),
                  material: (0..<KeyPool.unitBytes).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
             }
-            try await server.poolB.insert(units)
-            try await server.poolA.insert(units)
+            try await #require(server.poolB).insert(units)
+            try await #require(server.poolA).insert(units)
         }
         let (stream, continuation) = AsyncStream<KMEServer.Ports>.makeStream()
         let task = Task { try await server.run { continuation.yield($0) } }
