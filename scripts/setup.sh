@@ -3,7 +3,7 @@
 set -euo pipefail
 
 APT_PACKAGES=(libdcmtk-dev dcmtk libpng-dev libssl-dev libopenjp2-7-dev libsqlite3-dev dicom3tools orthanc curl)
-PIP_PACKAGES=(pydicom pynetdicom etsi-qkd-014-client numpy pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg pylibjpeg-rle)
+PIP_PACKAGES=(pydicom pynetdicom etsi-qkd-014-client qkdsec numpy pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg pylibjpeg-rle pyjpegls)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
