@@ -9,6 +9,7 @@ struct QkdgateCommand: AsyncParsableCommand {
         abstract: "Encrypting DICOM gateway with QKD-wrapped keys.",
         version: "qkdgate 0.1.0 (DCMTK \(DCMTKLibrary.version))",
         subcommands: [
+            BenchCommand.self,
         ]
     )
 }
