@@ -141,11 +141,12 @@ struct IkedaWordStream: Sendable {
     private(set) var y: Double
     private var pending: UInt32?
 
-    /// `seed` holds 24 bytes: x0 and y0 = unit − 0.5 from the first two words, u = 0.88 + 0.04 · unit from the
-    /// third (the map is chaotic around u = 0.9).
+    /// `seed` holds 24 bytes: x0 and y0 = unit − 0.5 from the first two words, u = 0.878 + 0.02 · unit from the
+    /// third. Why that band: a scan of u (step 0.0002, several initial points) found periodic windows at 0.85,
+    /// 0.8752 and everywhere from 0.9025 up (orbits of period 1 or 2), and a chaotic attractor in [0.878, 0.898).
     init(seed: [UInt8]) {
         precondition(seed.count >= 24, "the Ikeda stream needs 24 seed bytes")
-        map = IkedaMap(u: 0.88 + 0.04 * unitInterval(seed.littleEndianWord(at: 16)))
+        map = IkedaMap(u: 0.878 + 0.02 * unitInterval(seed.littleEndianWord(at: 16)))
         var x = unitInterval(seed.littleEndianWord(at: 0)) - 0.5
         var y = unitInterval(seed.littleEndianWord(at: 8)) - 0.5
         for _ in 0..<Self.transientSteps { (x, y) = map.step(x, y) }

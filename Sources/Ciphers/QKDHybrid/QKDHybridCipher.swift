@@ -122,7 +122,8 @@ public struct QKDHybridCipher: PixelCipher {
         }
         let engine = QKDHybridEngine(
             schedule: KeySchedule(secret: key.secret, profile: profile, version: formatVersion),
-            descriptor: descriptor, m: try planes(of: key).encryptedPlanes(bitsStored: descriptor.bitsStored))
+            descriptor: descriptor, m: try planes(of: key).encryptedPlanes(bitsStored: descriptor.bitsStored),
+            encrypting: encrypting)
         var output = input
         output.values.withUnsafeMutableBufferPointer { values in
             engine.run(values, encrypting: encrypting, parallel: parallel)
@@ -141,14 +142,14 @@ struct QKDHybridEngine: Sendable {
     let m: Int
     let tables: QKDHybridTables
 
-    init(schedule: KeySchedule, descriptor: PixelDescriptor, m: Int) {
+    init(schedule: KeySchedule, descriptor: PixelDescriptor, m: Int, encrypting: Bool) {
         self.schedule = schedule
         rows = descriptor.rows
         columns = descriptor.columns
         planeCount = descriptor.frames * descriptor.components
         bitsStored = descriptor.bitsStored
         self.m = m
-        tables = QKDHybridTables(schedule: schedule, m: m)
+        tables = QKDHybridTables(schedule: schedule, m: m, inverse: !encrypting)
     }
 
     func run(_ values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, parallel: Bool) {
@@ -166,16 +167,17 @@ struct QKDHybridEngine: Sendable {
         }
     }
 
-    /// Runs all stages on one plane. Scratch: two m-bit planes and 3N key words, allocated once per plane.
+    /// Runs all stages on one plane. Scratch: three m-bit planes and 3N key words, allocated once per plane.
     func process(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool) {
         let n = values.count
         let low = UInt32(bitsStored - m)
         let topMask = UInt32((1 << m) - 1)
-        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 5 * n)
+        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 6 * n)
         defer { scratch.deallocate() }
         let a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
         let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
-        let stream = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(5 * n)])
+        let temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
+        let stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
         let keys = QKDHybridPlaneKeys(
             schedule: schedule, plane: UInt32(plane), rows: rows, columns: columns, m: m,
             inverse: !encrypting, stream: stream)
@@ -184,23 +186,23 @@ struct QKDHybridEngine: Sendable {
 
         for i in 0..<n { a[i] = UInt16(truncatingIfNeeded: (values[i] >> low) & topMask) }
         if encrypting {
-            QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(a), into: b, keys: keys)
+            QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(a), into: b, temporary: temporary, keys: keys)
             tables.valueShuffle.withUnsafeBufferPointer { table in
-                QKDHybridStages.shufflePositionsAndValues(UnsafeBufferPointer(b), into: a, table: table, keys: keys, gather: false)
+                QKDHybridStages.shuffleEncrypt(UnsafeBufferPointer(b), into: a, temporary: temporary, table: table, keys: keys)
             }
             QKDHybridStages.affineChainEncrypt(a, stream: forwardAndBackward, keys: keys)
             QKDHybridStages.blockTransformEncrypt(a, offsets: offsets, keys: keys)
             QKDHybridStages.waveletEncrypt(a, keys: keys)
             tables.mobiusThenPolynomial.withUnsafeBufferPointer { QKDHybridStages.substitute(a, table: $0) }
         } else {
-            tables.mobiusThenPolynomialInverse.withUnsafeBufferPointer { QKDHybridStages.substitute(a, table: $0) }
+            tables.mobiusThenPolynomial.withUnsafeBufferPointer { QKDHybridStages.substitute(a, table: $0) }
             QKDHybridStages.waveletDecrypt(a, keys: keys)
             QKDHybridStages.blockTransformDecrypt(a, offsets: offsets, keys: keys)
             QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys)
-            tables.valueShuffleInverse.withUnsafeBufferPointer { table in
-                QKDHybridStages.shufflePositionsAndValues(UnsafeBufferPointer(a), into: b, table: table, keys: keys, gather: true)
+            tables.valueShuffle.withUnsafeBufferPointer { table in
+                QKDHybridStages.shuffleDecrypt(UnsafeBufferPointer(a), into: b, temporary: temporary, table: table, keys: keys)
             }
-            QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(b), into: a, keys: keys)
+            QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(b), into: a, temporary: temporary, keys: keys)
         }
         let lowMask = (UInt32(1) << low) &- 1
         for i in 0..<n { values[i] = (values[i] & lowMask) | (UInt32(a[i]) << low) }

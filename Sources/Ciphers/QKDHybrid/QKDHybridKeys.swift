@@ -18,28 +18,35 @@ func oddInverse(_ a: UInt32) -> UInt32 {
     return x
 }
 
-/// Tables shared by all planes of one object, for m-bit values.
+/// Tables shared by all planes of one object, for m-bit values, in the direction of the run: encryption needs
+/// the forward tables, decryption only their inverses.
 struct QKDHybridTables: Sendable {
-    /// Pixel value shuffling: a keyed bijection on 0 ..< 2^m, and its inverse.
+    /// Pixel value shuffling: a keyed bijection on 0 ..< 2^m (its inverse when decrypting).
     let valueShuffle: [UInt16]
-    let valueShuffleInverse: [UInt16]
     /// Möbius map over GF(2^m) with cycle-walking, then the permutation polynomial: the last two diffusion
-    /// steps are point-wise bijections applied one after the other, so they are stored composed (P ∘ M).
+    /// steps are point-wise bijections applied one after the other, so they are stored composed (P ∘ M), or its
+    /// inverse when decrypting.
     let mobiusThenPolynomial: [UInt16]
-    let mobiusThenPolynomialInverse: [UInt16]
     /// The coefficients, kept for the golden tests and the format doc.
     let mobius: (a: UInt32, b: UInt32, c: UInt32, d: UInt32)
     let polynomial: [UInt32]
 
-    init(schedule: KeySchedule, m: Int) {
+    init(schedule: KeySchedule, m: Int, inverse: Bool = false) {
         var generator = schedule.generator(QKDHybridLabel.tables, plane: KeySchedule.objectWide)
         let size = 1 << m
         let mask = UInt32(size - 1)
 
         // 1. Value shuffle: Fisher–Yates over 2^m entries.
-        let shuffle = Permutations.fisherYates(count: size) { generator.below($0) }.map { UInt16($0) }
-        valueShuffle = shuffle
-        valueShuffleInverse = Permutations.inverse(ofTable: shuffle)
+        var shuffle = [UInt16](repeating: 0, count: size)
+        shuffle.withUnsafeMutableBufferPointer { table in
+            for i in 0..<size { table[i] = UInt16(truncatingIfNeeded: i) }
+            var i = size - 1
+            while i > 0 {
+                table.swapAt(i, generator.below(i + 1))
+                i -= 1
+            }
+        }
+        valueShuffle = inverse ? Permutations.inverse(ofTable: shuffle) : shuffle
 
         // 2. Möbius coefficients: draw (a, b, c, d) until c ≠ 0 and ad ≠ bc.
         let field = GaloisField.field(degree: m)
@@ -67,21 +74,28 @@ struct QKDHybridTables: Sendable {
         let pole = field.multiply(d, cInverse)
         let imageOfInfinity = field.multiply(a, cInverse)
         var composed = [UInt16](repeating: 0, count: size)
-        for z in 0..<UInt32(size) {
-            let w: UInt32
-            if z == pole {
-                w = imageOfInfinity
-            } else {
-                let numerator = field.multiply(a, z) ^ b
-                let denominator = field.multiply(c, z) ^ d
-                w = field.multiply(numerator, field.inverse(denominator))
+        field.exp.withUnsafeBufferPointer { exp in
+            field.log.withUnsafeBufferPointer { log in
+                let cycle = size - 1
+                let logA = Int(log[Int(a)]), logC = Int(log[Int(c)])
+                for z in 0..<UInt32(size) {
+                    var w: UInt32
+                    if z == pole {
+                        w = imageOfInfinity
+                    } else {
+                        // (a z + b) / (c z + d) with logarithms: products add, the quotient subtracts.
+                        let logZ = Int(log[Int(z)])
+                        let numerator = (a == 0 || z == 0 ? 0 : UInt32(exp[logA + logZ])) ^ b
+                        let denominator = (z == 0 ? 0 : UInt32(exp[logC + logZ])) ^ d
+                        w = numerator == 0 ? 0 : UInt32(exp[Int(log[Int(numerator)]) + cycle - Int(log[Int(denominator)])])
+                    }
+                    let p = a0 &+ w &* (a1 &+ w &* (a2 &+ w &* (a3 &+ w &* a4)))
+                    composed[Int(z)] = UInt16(truncatingIfNeeded: p & mask)
+                }
             }
-            let p = a0 &+ w &* (a1 &+ w &* (a2 &+ w &* (a3 &+ w &* a4)))
-            composed[Int(z)] = UInt16(p & mask)
         }
-        precondition(Permutations.isBijection(composed), "Möbius ∘ polynomial must be a bijection (m = \(m))")
-        mobiusThenPolynomial = composed
-        mobiusThenPolynomialInverse = Permutations.inverse(ofTable: composed)
+        assert(Permutations.isBijection(composed), "Möbius ∘ polynomial must be a bijection (m = \(m))")
+        mobiusThenPolynomial = inverse ? Permutations.inverse(ofTable: composed) : composed
     }
 }
 

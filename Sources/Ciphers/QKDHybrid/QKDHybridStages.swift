@@ -5,65 +5,160 @@ enum QKDHybridStages {
     // MARK: Bit-plane scrambling (spec stage 2)
 
     /// `output` bit k at (r, c) = `input` bit k at (rowPermutation_k[r], columnPermutation_k[c]) for k < m.
-    /// Decryption calls it with the inverse permutations.
+    /// Decryption calls it with the inverse permutations. `temporary` is scratch; `input` is left unchanged.
+    ///
+    /// Computed as: transpose, per-bit row gather with the column permutations, transpose back, per-bit row
+    /// gather with the row permutations. Every inner loop then runs along contiguous rows (vectorisable) instead
+    /// of gathering single bits across the plane; the result is the same value for value.
     static func scrambleBitPlanes(
         _ input: UnsafeBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>,
-        keys: borrowing QKDHybridPlaneKeys
+        temporary: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys
     ) {
-        let rows = keys.rows, columns = keys.columns
-        for i in 0..<output.count { output[i] = 0 }
+        let rows = keys.rows, columns = keys.columns, m = keys.m
+        keys.columnPermutations.withUnsafeBufferPointer { columnPermutations in
+            transpose(input, rows: rows, columns: columns, into: temporary)
+            gatherBitRows(UnsafeBufferPointer(temporary), rows: columns, length: rows, m: m,
+                          permutations: columnPermutations, into: output)
+        }
+        transpose(UnsafeBufferPointer(output), rows: columns, columns: rows, into: temporary)
         keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
-            keys.columnPermutations.withUnsafeBufferPointer { columnPermutations in
-                for k in 0..<keys.m {
-                    let bit = UInt16(truncatingIfNeeded: 1 << k)
-                    let columnPermutation = UnsafeBufferPointer(rebasing: columnPermutations[(k * columns)..<((k + 1) * columns)])
-                    for r in 0..<rows {
-                        let source = Int(rowPermutations[k * rows + r]) * columns
-                        let destination = r * columns
-                        for c in 0..<columns {
-                            output[destination + c] |= input[source + Int(columnPermutation[c])] & bit
-                        }
-                    }
-                }
+            gatherBitRows(UnsafeBufferPointer(temporary), rows: rows, length: columns, m: m,
+                          permutations: rowPermutations, into: output)
+        }
+    }
+
+    /// output[r, c] = Σ_k (input[P_k[r], c] & 2^k), for a rows × length layout.
+    static func gatherBitRows(
+        _ input: UnsafeBufferPointer<UInt16>, rows: Int, length: Int, m: Int,
+        permutations: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        guard let source = input.baseAddress, let destinationBase = output.baseAddress else { return }
+        for r in 0..<rows {
+            let destination = destinationBase + r * length
+            let first = source + Int(permutations[r]) * length
+            for c in 0..<length { destination[c] = first[c] & 1 }
+            for k in 1..<max(m, 1) {
+                let bit = UInt16(truncatingIfNeeded: 1 << k)
+                let row = source + Int(permutations[k * rows + r]) * length
+                for c in 0..<length { destination[c] |= row[c] & bit }
             }
+        }
+    }
+
+    /// output (columns × rows) = transpose of input (rows × columns), in 32 × 32 tiles for the caches.
+    static func transpose(
+        _ input: UnsafeBufferPointer<UInt16>, rows: Int, columns: Int, into output: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        let tile = 32
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(r0 + tile, rows)
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(c0 + tile, columns)
+                for r in r0..<r1 {
+                    for c in c0..<c1 { output[c * rows + r] = input[r * columns + c] }
+                }
+                c0 = c1
+            }
+            r0 = r1
         }
     }
 
     // MARK: Pixel shuffling, value shuffling, rotation / flipping (spec stage 3)
 
-    /// Encryption: `output[position(r, c)] = valueShuffle[input[r · C + c]]`.
-    /// Decryption (`gather == true`): `output[r · C + c] = valueShuffleInverse[input[position(r, c)]]`.
-    /// position(r, c): c1 = (c + s[r]) mod C, r1 = (r + t[c1]) mod R, c2 = (c1 + u[r1]) mod C, then the dihedral map.
-    static func shufflePositionsAndValues(
+    /// Encryption: `output[position(r, c)] = valueShuffle[input[r · C + c]]`, where position(r, c) is:
+    /// c1 = (c + s[r]) mod C, r1 = (r + t[c1]) mod R, c2 = (c1 + u[r1]) mod C, then the dihedral map of (r1, c2).
+    /// Done as three passes (row rotation with the value table, column rotation, row rotation with the dihedral
+    /// map), each sequential in memory. `temporary` is scratch.
+    static func shuffleEncrypt(
         _ input: UnsafeBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>,
-        table: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys, gather: Bool
+        temporary: UnsafeMutableBufferPointer<UInt16>, table: UnsafeBufferPointer<UInt16>,
+        keys: borrowing QKDHybridPlaneKeys
     ) {
         let rows = keys.rows, columns = keys.columns
         let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
         keys.shiftRowsFirst.withUnsafeBufferPointer { s in
-            keys.shiftColumns.withUnsafeBufferPointer { t in
-                keys.shiftRowsSecond.withUnsafeBufferPointer { u in
-                    for r in 0..<rows {
-                        let sr = Int(s[r])
-                        let here = r * columns
-                        for c in 0..<columns {
-                            var c1 = c &+ sr
-                            if c1 >= columns { c1 &-= columns }
-                            var r1 = r &+ Int(t[c1])
-                            if r1 >= rows { r1 &-= rows }
-                            var c2 = c1 &+ Int(u[r1])
-                            if c2 >= columns { c2 &-= columns }
-                            let there = base &+ rowStep &* r1 &+ columnStep &* c2
-                            if gather {
-                                output[here &+ c] = table[Int(input[there])]
-                            } else {
-                                output[there] = table[Int(input[here &+ c])]
-                            }
-                        }
+            // Pass 1: w1[r, (c + s[r]) mod C] = S[y[r, c]] into `output`.
+            for r in 0..<rows {
+                let row = r * columns, shift = Int(s[r])
+                for c in 0..<(columns - shift) { output[row + c + shift] = table[Int(input[row + c])] }
+                for c in (columns - shift)..<columns { output[row + c + shift - columns] = table[Int(input[row + c])] }
+            }
+        }
+        keys.shiftColumns.withUnsafeBufferPointer { t in
+            // Pass 2: w2[(r + t[c]) mod R, c] = w1[r, c], written as a gather into `temporary`, in strips of 32
+            // columns so that the rows being read stay in cache.
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(c0 + 32, columns)
+                for r in 0..<rows {
+                    let row = r * columns
+                    for c in c0..<c1 {
+                        var source = r &- Int(t[c])
+                        if source < 0 { source &+= rows }
+                        temporary[row + c] = output[source &* columns &+ c]
                     }
+                }
+                c0 = c1
+            }
+        }
+        keys.shiftRowsSecond.withUnsafeBufferPointer { u in
+            // Pass 3: z[dihedral(r, (c + u[r]) mod C)] = w2[r, c].
+            for r in 0..<rows {
+                let row = r * columns, shift = Int(u[r])
+                let rowBase = base &+ rowStep &* r
+                for c in 0..<columns {
+                    var c2 = c &+ shift
+                    if c2 >= columns { c2 &-= columns }
+                    output[rowBase &+ columnStep &* c2] = temporary[row + c]
                 }
             }
         }
+    }
+
+    /// Inverse of `shuffleEncrypt` (`table` is the inverse value table): the three passes in reverse, as gathers.
+    static func shuffleDecrypt(
+        _ input: UnsafeBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>,
+        temporary: UnsafeMutableBufferPointer<UInt16>, table: UnsafeBufferPointer<UInt16>,
+        keys: borrowing QKDHybridPlaneKeys
+    ) {
+        let rows = keys.rows, columns = keys.columns
+        let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
+        keys.shiftRowsSecond.withUnsafeBufferPointer { u in
+            for r in 0..<rows {
+                let row = r * columns, shift = Int(u[r])
+                let rowBase = base &+ rowStep &* r
+                for c in 0..<columns {
+                    var c2 = c &+ shift
+                    if c2 >= columns { c2 &-= columns }
+                    temporary[row + c] = input[rowBase &+ columnStep &* c2]
+                }
+            }
+        }
+        keys.shiftColumns.withUnsafeBufferPointer { t in
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(c0 + 32, columns)
+                for r in 0..<rows {
+                    let row = r * columns
+                    for c in c0..<c1 {
+                        var source = r &+ Int(t[c])
+                        if source >= rows { source &-= rows }
+                        output[row + c] = temporary[source &* columns &+ c]
+                    }
+                }
+                c0 = c1
+            }
+        }
+        keys.shiftRowsFirst.withUnsafeBufferPointer { s in
+            for r in 0..<rows {
+                let row = r * columns, shift = Int(s[r])
+                for c in 0..<(columns - shift) { temporary[row + c] = table[Int(output[row + c + shift])] }
+                for c in (columns - shift)..<columns { temporary[row + c] = table[Int(output[row + c + shift - columns])] }
+            }
+        }
+        for i in 0..<output.count { output[i] = temporary[i] }
     }
 
     // MARK: Diffusion 1 — chained affine transform with a non-linear function
@@ -75,7 +170,7 @@ enum QKDHybridStages {
     static func nonlinear(_ x: UInt32, key: UInt32, shift: UInt32, back: UInt32, mask: UInt32) -> UInt32 {
         let y = x ^ key
         let q = (y &* (y &+ y &+ 1)) & mask
-        return ((q << shift) | (q >> back)) & mask
+        return (q << shift) | (q >> back)   // bits above m are cleared by the caller's final mask
     }
 
     /// Forward c_t = a·p_t + k_t + g(c_{t−1}) (c_{−1} = start), then backward d_t = a'·c_t + k'_t + g'(d_{t+1})
@@ -201,8 +296,8 @@ enum QKDHybridStages {
     // MARK: Diffusion 3 — one level of 2D integer Haar lifting with keyed per-subband modulation
 
     /// Rows: (x0, x1) at columns (2i, 2i+1) → (s, d) with d = x1 − x0, s = x0 + (d >> 1); then the same on row
-    /// pairs (2j, 2j+1) per column; an odd last row or column passes through. Then v ← μ_b · v + ν_b with
-    /// b = (r & 1) · 2 + (c & 1).
+    /// pairs (2j, 2j+1) per column; an odd last row or column passes through. Then v ← λ_b · v + ω_b with
+    /// b = 2 · (r & 1) + (c & 1). (The modulation is done inside the vertical pass, once a row pair is final.)
     static func waveletEncrypt(_ v: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys) {
         let rows = keys.rows, columns = keys.columns, mask = UInt32((1 << keys.m) - 1)
         let pairColumns = columns / 2, pairRows = rows / 2
@@ -216,27 +311,31 @@ enum QKDHybridStages {
                 v[p + 1] = UInt16(truncatingIfNeeded: d)
             }
         }
-        for j in 0..<pairRows {
-            let top = 2 * j * columns, bottom = top + columns
-            for c in 0..<columns {
-                let x0 = UInt32(v[top + c]), x1 = UInt32(v[bottom + c])
-                let d = (x1 &- x0) & mask
-                v[top + c] = UInt16(truncatingIfNeeded: (x0 &+ (d >> 1)) & mask)
-                v[bottom + c] = UInt16(truncatingIfNeeded: d)
-            }
-        }
         let (m0, m1, m2, m3) = keys.subbandMultipliers
         let (o0, o1, o2, o3) = keys.subbandOffsets
-        for r in 0..<rows {
-            let row = r * columns
-            let (me, mo, oe, oo) = r & 1 == 0 ? (m0, m1, o0, o1) : (m2, m3, o2, o3)
+        @inline(__always) func pair(_ top: Int, _ bottom: Int, _ mt: UInt32, _ ot: UInt32, _ mb: UInt32, _ ob: UInt32) {
+            let x0 = UInt32(v[top]), x1 = UInt32(v[bottom])
+            let d = (x1 &- x0) & mask
+            let s = (x0 &+ (d >> 1)) & mask
+            v[top] = UInt16(truncatingIfNeeded: (s &* mt &+ ot) & mask)
+            v[bottom] = UInt16(truncatingIfNeeded: (d &* mb &+ ob) & mask)
+        }
+        for j in 0..<pairRows {
+            let top = 2 * j * columns, bottom = top + columns
             var c = 0
             while c + 1 < columns {
-                v[row + c] = UInt16(truncatingIfNeeded: (UInt32(v[row + c]) &* me &+ oe) & mask)
-                v[row + c + 1] = UInt16(truncatingIfNeeded: (UInt32(v[row + c + 1]) &* mo &+ oo) & mask)
+                pair(top + c, bottom + c, m0, o0, m2, o2)
+                pair(top + c + 1, bottom + c + 1, m1, o1, m3, o3)
                 c += 2
             }
-            if c < columns { v[row + c] = UInt16(truncatingIfNeeded: (UInt32(v[row + c]) &* me &+ oe) & mask) }
+            if c < columns { pair(top + c, bottom + c, m0, o0, m2, o2) }
+        }
+        if rows % 2 == 1 {
+            let row = (rows - 1) * columns
+            for c in 0..<columns {
+                let (mu, omega) = c & 1 == 0 ? (m0, o0) : (m1, o1)
+                v[row + c] = UInt16(truncatingIfNeeded: (UInt32(v[row + c]) &* mu &+ omega) & mask)
+            }
         }
     }
 
@@ -246,25 +345,29 @@ enum QKDHybridStages {
         let pairColumns = columns / 2, pairRows = rows / 2
         let (m0, m1, m2, m3) = keys.subbandMultipliers
         let (o0, o1, o2, o3) = keys.subbandOffsets
-        for r in 0..<rows {
-            let row = r * columns
-            let (me, mo, oe, oo) = r & 1 == 0 ? (m0, m1, o0, o1) : (m2, m3, o2, o3)
-            var c = 0
-            while c + 1 < columns {
-                v[row + c] = UInt16(truncatingIfNeeded: ((UInt32(v[row + c]) &- oe) &* me) & mask)
-                v[row + c + 1] = UInt16(truncatingIfNeeded: ((UInt32(v[row + c + 1]) &- oo) &* mo) & mask)
-                c += 2
+        if rows % 2 == 1 {
+            let row = (rows - 1) * columns
+            for c in 0..<columns {
+                let (mu, omega) = c & 1 == 0 ? (m0, o0) : (m1, o1)
+                v[row + c] = UInt16(truncatingIfNeeded: ((UInt32(v[row + c]) &- omega) &* mu) & mask)
             }
-            if c < columns { v[row + c] = UInt16(truncatingIfNeeded: ((UInt32(v[row + c]) &- oe) &* me) & mask) }
+        }
+        @inline(__always) func pair(_ top: Int, _ bottom: Int, _ mt: UInt32, _ ot: UInt32, _ mb: UInt32, _ ob: UInt32) {
+            let s = ((UInt32(v[top]) &- ot) &* mt) & mask
+            let d = ((UInt32(v[bottom]) &- ob) &* mb) & mask
+            let x0 = (s &- (d >> 1)) & mask
+            v[top] = UInt16(truncatingIfNeeded: x0)
+            v[bottom] = UInt16(truncatingIfNeeded: (d &+ x0) & mask)
         }
         for j in 0..<pairRows {
             let top = 2 * j * columns, bottom = top + columns
-            for c in 0..<columns {
-                let s = UInt32(v[top + c]), d = UInt32(v[bottom + c])
-                let x0 = (s &- (d >> 1)) & mask
-                v[top + c] = UInt16(truncatingIfNeeded: x0)
-                v[bottom + c] = UInt16(truncatingIfNeeded: (d &+ x0) & mask)
+            var c = 0
+            while c + 1 < columns {
+                pair(top + c, bottom + c, m0, o0, m2, o2)
+                pair(top + c + 1, bottom + c + 1, m1, o1, m3, o3)
+                c += 2
             }
+            if c < columns { pair(top + c, bottom + c, m0, o0, m2, o2) }
         }
         for r in 0..<rows {
             let row = r * columns

@@ -1,0 +1,240 @@
+import Crypto
+public import Pixels
+
+/// `qkdgate bench ciphers`: single-core throughput of the pixel cipher profiles against AES-256-GCM measured in
+/// the same run, and the cost per pixel across image sizes.
+///
+/// Throughput counts pixel bytes = rows · columns · samples · bytes per sample (BitsAllocated / 8). Each figure is
+/// the best of `repetitions` timed runs after one warm-up run; every run's decryption is checked against the
+/// plain image, so a broken cipher cannot report a speed.
+public struct CipherBenchmark: Sendable {
+    public struct Options: Sendable {
+        /// Side of the two throughput images (512 in the report).
+        public var imageSize: Int
+        /// Sides for the cost-per-pixel table.
+        public var scalingSizes: [Int]
+        public var repetitions: Int
+
+        public init(imageSize: Int = 512, scalingSizes: [Int] = [64, 128, 256, 512, 1024, 2048, 4096], repetitions: Int = 5) {
+            self.imageSize = imageSize
+            self.scalingSizes = scalingSizes
+            self.repetitions = repetitions
+        }
+    }
+
+    public struct ThroughputRow: Sendable {
+        public var image: String
+        public var cipher: String
+        public var pixelBytes: Int
+        /// Megabytes (10^6 bytes) per second on one core.
+        public var encryptMBps: Double
+        public var decryptMBps: Double
+        /// This cipher's speed divided by AES-256-GCM's on the same image.
+        public var encryptRatioToGCM: Double
+        public var decryptRatioToGCM: Double
+    }
+
+    public struct ScalingRow: Sendable {
+        public var side: Int
+        public var cipher: String
+        public var encryptNanosecondsPerPixel: Double
+        public var decryptNanosecondsPerPixel: Double
+    }
+
+    public struct Report: Sendable {
+        public var throughput: [ThroughputRow]
+        public var scaling: [ScalingRow]
+
+        /// The report as a plain-text table.
+        public var table: String {
+            var lines = ["Single-core throughput (pixel bytes; best of runs; ratio = this / AES-256-GCM in the same run)"]
+            lines.append(pad("image", 26) + pad("cipher", 18) + padLeft("enc MB/s", 10) + padLeft("dec MB/s", 10)
+                         + padLeft("enc ratio", 11) + padLeft("dec ratio", 11))
+            for row in throughput {
+                lines.append(pad(row.image, 26) + pad(row.cipher, 18) + padLeft(format(row.encryptMBps, 1), 10)
+                             + padLeft(format(row.decryptMBps, 1), 10) + padLeft(format(row.encryptRatioToGCM, 3), 11)
+                             + padLeft(format(row.decryptRatioToGCM, 3), 11))
+            }
+            lines.append("")
+            lines.append("Cost per pixel, 16-bit grey, one core (flat = O(pixels))")
+            lines.append(pad("side", 8) + pad("cipher", 18) + padLeft("enc ns/px", 11) + padLeft("dec ns/px", 11))
+            for row in scaling {
+                lines.append(pad("\(row.side)", 8) + pad(row.cipher, 18)
+                             + padLeft(format(row.encryptNanosecondsPerPixel, 2), 11)
+                             + padLeft(format(row.decryptNanosecondsPerPixel, 2), 11))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Runs every measurement. Throws if a cipher fails or does not round-trip.
+    public func run() throws(CipherError) -> Report {
+        let size = options.imageSize
+        let images: [(String, PixelBuffer)] = [
+            ("\(size)x\(size) 16-bit CT-like", Self.ctLike(side: size)),
+            ("\(size)x\(size) 8-bit RGB", Self.rgb(side: size)),
+        ]
+        var throughput = [ThroughputRow]()
+        for (name, image) in images {
+            let bytes = Self.pixelBytes(image.descriptor)
+            let gcm = try Self.timeGCM(image, repetitions: options.repetitions)
+            throughput.append(ThroughputRow(
+                image: name, cipher: "aes-256-gcm", pixelBytes: bytes,
+                encryptMBps: Double(bytes) / gcm.encrypt / 1e6, decryptMBps: Double(bytes) / gcm.decrypt / 1e6,
+                encryptRatioToGCM: 1, decryptRatioToGCM: 1))
+            for (label, cipher, key) in try Self.profiles() {
+                let t = try Self.time(cipher, key: key, image: image, repetitions: options.repetitions)
+                throughput.append(ThroughputRow(
+                    image: name, cipher: label, pixelBytes: bytes,
+                    encryptMBps: Double(bytes) / t.encrypt / 1e6, decryptMBps: Double(bytes) / t.decrypt / 1e6,
+                    encryptRatioToGCM: gcm.encrypt / t.encrypt, decryptRatioToGCM: gcm.decrypt / t.decrypt))
+            }
+        }
+        var scaling = [ScalingRow]()
+        for side in options.scalingSizes {
+            let image = Self.ctLike(side: side)
+            let pixels = Double(side * side)
+            let repetitions = side >= 2048 ? 1 : options.repetitions
+            for (label, cipher, key) in try Self.profiles() {
+                let t = try Self.time(cipher, key: key, image: image, repetitions: repetitions)
+                scaling.append(ScalingRow(
+                    side: side, cipher: label,
+                    encryptNanosecondsPerPixel: t.encrypt / pixels * 1e9, decryptNanosecondsPerPixel: t.decrypt / pixels * 1e9))
+            }
+        }
+        return Report(throughput: throughput, scaling: scaling)
+    }
+
+    static func profiles() throws(CipherError) -> [(String, any PixelCipher, CipherKey)] {
+        let msb = QKDHybridCipher(planes: .msb(4), parallel: false)
+        let all = QKDHybridCipher(planes: .all, parallel: false)
+        let aes = AESCTRCipher()
+        return [
+            ("qkd-hybrid msb:4", msb, try msb.generateKey()),
+            ("qkd-hybrid all", all, try all.generateKey()),
+            ("aes-ctr", aes, try aes.generateKey()),
+        ]
+    }
+
+    static func pixelBytes(_ d: PixelDescriptor) -> Int {
+        d.rows * d.columns * d.samplesPerPixel * d.frames * max(1, d.bitsAllocated / 8)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (s, attoseconds) = duration.components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+
+    /// Best encryption and decryption time in seconds.
+    static func time(_ cipher: any PixelCipher, key: CipherKey, image: PixelBuffer, repetitions: Int)
+        throws(CipherError) -> (encrypt: Double, decrypt: Double)
+    {
+        let clock = ContinuousClock()
+        var bestEncrypt = Double.infinity, bestDecrypt = Double.infinity
+        for _ in 0...repetitions {
+            var sealed: PixelBuffer? = nil
+            var opened: PixelBuffer? = nil
+            var failure: CipherError? = nil
+            let encryptTime = clock.measure {
+                do throws(CipherError) { sealed = try cipher.encrypt(image, key: key) } catch { failure = error }
+            }
+            guard let sealed else { throw failure ?? .randomSourceFailed }
+            let decryptTime = clock.measure {
+                do throws(CipherError) { opened = try cipher.decrypt(sealed, key: key) } catch { failure = error }
+            }
+            guard let opened, opened == image else {
+                throw failure ?? .unsupportedPixelFormat(profile: cipher.profile, reason: "benchmark round trip failed")
+            }
+            bestEncrypt = min(bestEncrypt, seconds(encryptTime))
+            bestDecrypt = min(bestDecrypt, seconds(decryptTime))
+        }
+        return (bestEncrypt, bestDecrypt)
+    }
+
+    /// AES-256-GCM over the native Pixel Data bytes (what a whole-object standard cipher would process).
+    static func timeGCM(_ image: PixelBuffer, repetitions: Int) throws(CipherError) -> (encrypt: Double, decrypt: Double) {
+        guard let bytes = try? image.nativeBytes() else {
+            throw .unsupportedPixelFormat(profile: "aes-256-gcm", reason: "benchmark image has no native form")
+        }
+        let key = SymmetricKey(size: .bits256)
+        let clock = ContinuousClock()
+        var bestEncrypt = Double.infinity, bestDecrypt = Double.infinity
+        for _ in 0...repetitions {
+            var box: AES.GCM.SealedBox? = nil
+            var opened: [UInt8]? = nil
+            let encryptTime = clock.measure { box = try? AES.GCM.seal(bytes, using: key) }
+            guard let box else { throw .invalidKey(profile: "aes-256-gcm", reason: "seal failed") }
+            let decryptTime = clock.measure { opened = (try? AES.GCM.open(box, using: key)).map { Array($0) } }
+            guard opened == bytes else { throw .invalidKey(profile: "aes-256-gcm", reason: "open failed") }
+            bestEncrypt = min(bestEncrypt, seconds(encryptTime))
+            bestDecrypt = min(bestDecrypt, seconds(decryptTime))
+        }
+        return (bestEncrypt, bestDecrypt)
+    }
+
+    /// A 16-bit CT-like slice: body disc with a gradient, a darker core, and noise from a fixed seed.
+    static func ctLike(side: Int) -> PixelBuffer {
+        var state: UInt64 = 0x1234_5678
+        var values = [UInt32](repeating: 0, count: side * side)
+        let centre = Double(side) / 2
+        for r in 0..<side {
+            for c in 0..<side {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let dr = Double(r) - centre, dc = Double(c) - centre
+                let d = (dr * dr + dc * dc).squareRoot() / centre
+                var v = d < 0.9 ? 30_000 - 8_000 * d : 1_000
+                if d < 0.3 { v -= 9_000 }
+                v += Double(state >> 52)
+                values[r * side + c] = UInt32(v)
+            }
+        }
+        // The descriptor is valid by construction.
+        return try! PixelBuffer(
+            descriptor: PixelDescriptor(rows: side, columns: side, bitsAllocated: 16, bitsStored: 16), values: values)
+    }
+
+    /// An 8-bit RGB image (interleaved): smooth colour ramps.
+    static func rgb(side: Int) -> PixelBuffer {
+        var values = [UInt32](repeating: 0, count: 3 * side * side)
+        let plane = side * side
+        for r in 0..<side {
+            for c in 0..<side {
+                values[r * side + c] = UInt32((r * 255) / max(1, side - 1))
+                values[plane + r * side + c] = UInt32((c * 255) / max(1, side - 1))
+                values[2 * plane + r * side + c] = UInt32(((r + c) * 127) / max(1, side - 1))
+            }
+        }
+        return try! PixelBuffer(
+            descriptor: PixelDescriptor(rows: side, columns: side, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8),
+            values: values)
+    }
+}
+
+private func format(_ value: Double, _ decimals: Int) -> String {
+    guard value.isFinite else { return "-" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    var text = "\(rounded)"
+    if let dot = text.firstIndex(of: ".") {
+        let fraction = text[text.index(after: dot)...].count
+        if fraction < decimals { text += String(repeating: "0", count: decimals - fraction) }
+    } else if decimals > 0 {
+        text += "." + String(repeating: "0", count: decimals)
+    }
+    return text
+}
+
+private func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}
+
+private func padLeft(_ text: String, _ width: Int) -> String {
+    text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+}
