@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 # Progress lines are noise in CI logs; warnings and errors stay.
 swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }
-swift test --skip-build 2>&1
+# Serial: several suites start real servers (KME, gateway, Orthanc) whose answers must not queue behind
+# CPU-heavy property tests on a 2-core machine.
+swift test --skip-build --no-parallel 2>&1
