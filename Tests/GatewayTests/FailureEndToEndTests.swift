@@ -136,12 +136,13 @@ struct FailureEndToEndTests {
         try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
         try Peers.run("/usr/bin/env", ["python3", Peers.scripts.appendingPathComponent("make_synthetic.py").path, objects.path, "40"])
         let files = try FileManager.default.contentsOfDirectory(atPath: objects.path).sorted().map { objects.appendingPathComponent($0).path }
-        let (pacsPort, gatewayPort) = (Peers.freePort(), Peers.freePort())
+        let (pacsPort, gatewayPort, adminPort) = (Peers.freePort(), Peers.freePort(), Peers.freePort())
         let pacs = try StoreSCP(port: pacsPort, aeTitle: "PACS", directory: work.appendingPathComponent("pacs"))
         defer { pacs.stop() }
         let gateway = try GatewayProcess(
             configuration: gatewayYAML(port: gatewayPort, spool: work.appendingPathComponent("spool"),
-                                       destinations: [("pacs", "PACS", pacsPort)]),
+                                       destinations: [("pacs", "PACS", pacsPort)],
+                                       extra: "admin: { host: 127.0.0.1, port: \(adminPort) }\n"),
             port: gatewayPort, directory: work)
         defer { gateway.child.stop() }
         try await gateway.ready()
@@ -149,5 +150,41 @@ struct FailureEndToEndTests {
         #expect(statuses.count == files.count)
         #expect(statuses.values.allSatisfy { $0 == "0x0000" }, "\(statuses.values.filter { $0 != "0x0000" })")
         #expect(await eventually(timeout: 30) { Peers.receivedUIDs(in: pacs.directory).count == files.count })
+
+        // Operations: /health and the Prometheus counters agree with what happened.
+        let health = try Peers.run("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(adminPort)/health"]).output
+        #expect(health.contains("\"status\":\"ok\""), "\(health)")
+        let metrics = try Peers.run("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(adminPort)/metrics"]).output
+        #expect(metrics.contains("qkdgate_objects_received_total \(files.count)"), "\(metrics)")
+        #expect(metrics.contains("qkdgate_objects_forwarded_total{destination=\"pacs\"} \(files.count)"), "\(metrics)")
+        #expect(metrics.contains("qkdgate_process_seconds_count \(files.count)"))
+    }
+
+    @Test func deadLettersAreListedAndReplayed() async throws {
+        let work = try Peers.temporaryDirectory("dead-letters")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (pacsPort, gatewayPort) = (Peers.freePort(), Peers.freePort())
+        let yaml = gatewayYAML(port: gatewayPort, spool: work.appendingPathComponent("spool"),
+                               destinations: [("pacs", "PACS", pacsPort)],
+                               retry: "{ initialDelay: 0.1, multiplier: 1, maxDelay: 0.1, maxAttempts: 2 }")
+        let gateway = try GatewayProcess(configuration: yaml, port: gatewayPort, directory: work)
+        defer { gateway.child.stop() }
+        try await gateway.ready()
+        let config = work.appendingPathComponent("gateway.yaml").path
+        let good = Peers.samples.appendingPathComponent("ct_small_s16_explicit.dcm").path
+        #expect(try Self.send([good], port: gatewayPort)[good] == "0x0000")
+        // The destination is down: two attempts, then a dead letter an operator can see.
+        let listed = await eventually(timeout: 20) {
+            ((try? Peers.run(Peers.qkdgate, ["queue", "list", "--config", config]).output) ?? "").contains("dead letters: 1")
+        }
+        #expect(listed)
+        let pacs = try StoreSCP(port: pacsPort, aeTitle: "PACS", directory: work.appendingPathComponent("pacs"))
+        defer { pacs.stop() }
+        try await Peers.waitForPort(pacsPort)
+        let retry = try Peers.run(Peers.qkdgate, ["queue", "retry", "--config", config])
+        #expect(retry.output.contains("requeued 1"), "\(retry.output)")
+        #expect(await eventually(timeout: 20) { Peers.receivedUIDs(in: pacs.directory).count == 1 })
+        let after = try Peers.run(Peers.qkdgate, ["queue", "list", "--config", config]).output
+        #expect(after.contains("dead letters: 0"), "\(after)")
     }
 }
