@@ -11,8 +11,9 @@ SIZE=${SIZE:-512}
 
 [ -x scripts/setup.sh ] && scripts/setup.sh
 python3 -c "import pydicom, numpy" 2>/dev/null || python3 -m pip install -q pydicom numpy
-swift build -c release --product qkdgate 2>&1 | tail -1
-QKDGATE="$(swift build -c release --show-bin-path)/qkdgate"
+# SCRATCH=<dir> builds into another scratch path (e.g. to keep a debug .build untouched).
+swift build -c release --product qkdgate ${SCRATCH:+--scratch-path "$SCRATCH"} 2>&1 | tail -1
+QKDGATE="$(swift build -c release ${SCRATCH:+--scratch-path "$SCRATCH"} --show-bin-path)/qkdgate"
 export TCP_NODELAY=1
 
 WORK=$(mktemp -d /tmp/qkdgate-bench.XXXXXX)
