@@ -1,9 +1,15 @@
 import Ciphers
 import Pixels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Timings of dcgan-vpd for `qkdgate bench`: key generation (DCGAN decoy + SHA-512), key streams for one
 /// 8-bit RGB 512×512 object, and the pixel work alone, plus a baseline measured in the same run (one XOR pass
-/// over the same values) so results can be read as ratios across machines.
+/// over the same values) so results can be read as ratios across machines. Times are the calling thread's CPU
+/// time (CLOCK_THREAD_CPUTIME_ID), so a loaded machine does not inflate them: "per core" figures.
 public enum DCGANVPDBenchmark {
     /// Keys: "keygen_ms", "decoy_ms", "streams_ms", "encrypt_MBps", "decrypt_MBps", "baseline_xor_MBps",
     /// "encrypt_vs_xor_ratio" (pixel MB/s ÷ baseline MB/s). Medians over `repetitions` runs.
@@ -48,11 +54,15 @@ public enum DCGANVPDBenchmark {
     }
 
     private static func seconds(_ body: () throws -> Void) rethrows -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
+        let start = threadCPUTime()
         try body()
-        let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return threadCPUTime() - start
+    }
+
+    private static func threadCPUTime() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     private static func median(_ samples: [Double]) -> Double {

@@ -92,6 +92,18 @@ struct DCGANVPDPartsTests {
         }
     }
 
+    @Test func cosShortcutIsBitIdentical() {
+        var rng = VPDTestRandom(seed: 31)
+        let limit = DeterministicMath.pi * DeterministicMath.pi * OneDECMap.gain
+        for _ in 0..<20_000 {
+            let x = Double.random(in: 0...limit, using: &rng)
+            #expect(OneDECMap.cosOfSmallPositive(x).bitPattern == DeterministicMath.cos(x).bitPattern)
+        }
+        for x in [0.0, DeterministicMath.pio2, DeterministicMath.pi, limit] {
+            #expect(OneDECMap.cosOfSmallPositive(x).bitPattern == DeterministicMath.cos(x).bitPattern)
+        }
+    }
+
     @Test func lyapunovExponentIsPositiveAtTheChosenMu() {
         // λ = mean log|f'(y)| along an orbit, f' by a central difference of the map itself.
         var y = 0.3

@@ -7,9 +7,19 @@ enum TestFiles {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The shared sample set (`../shared/dicom-samples` next to the package root; always present in CI).
-    static let sharedSamples: URL = packageRoot.deletingLastPathComponent()
-        .appendingPathComponent("shared/dicom-samples")
+    /// The shared sample set: `$QKDGATE_SHARED_SAMPLES`, else `../shared/dicom-samples` next to the package
+    /// root (always there in CI), else `../../shared/dicom-samples` (a git worktree one level deeper).
+    static let sharedSamples: URL = {
+        if let override = ProcessInfo.processInfo.environment["QKDGATE_SHARED_SAMPLES"] {
+            return URL(fileURLWithPath: override)
+        }
+        let parent = packageRoot.deletingLastPathComponent()
+        let candidates = [
+            parent.appendingPathComponent("shared/dicom-samples"),
+            parent.deletingLastPathComponent().appendingPathComponent("shared/dicom-samples"),
+        ]
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
+    }()
 
     /// The project's own generated samples.
     static let repoSamples: URL = packageRoot.appendingPathComponent("dicom-samples")

@@ -24,8 +24,24 @@ public struct OneDECMap: Sendable {
     public static func step(_ y: Double) -> Double {
         // 1 − 2c² lies in [−1, 1] for |c| ≤ 1; the clamp keeps acos defined whatever rounding does.
         let angle = DeterministicMath.acos(y > 1 ? 1 : (y < -1 ? -1 : y))
-        let c = DeterministicMath.cos(angle * gain * angle)
+        let c = cosOfSmallPositive(angle * gain * angle)
         return 1.0 - 2.0 * (c * c)
+    }
+
+    /// `DeterministicMath.cos` for 0 ≤ x ≤ π²·e (the map's range), bit for bit: the same reduction and kernels,
+    /// with the quadrant taken as `Int(k) & 3` instead of through `truncatingRemainder` (a libm fmod call that
+    /// cost a third of the key-stream time); both give k mod 4 for integral k. `keyStreamGoldenValues` and
+    /// `cosShortcutIsBitIdentical` hold it to the shared function.
+    @inline(__always)
+    static func cosOfSmallPositive(_ x: Double) -> Double {
+        let k = (x * DeterministicMath.twoOverPi).rounded(.toNearestOrEven)
+        let r = ((x - k * DeterministicMath.pio2High) - k * DeterministicMath.pio2Mid) - k * DeterministicMath.pio2Low
+        switch Int(k) & 3 {
+        case 0: return DeterministicMath.cosKernel(r)
+        case 1: return -DeterministicMath.sinKernel(r)
+        case 2: return -DeterministicMath.cosKernel(r)
+        default: return DeterministicMath.sinKernel(r)
+        }
     }
 
     /// Advances the state and returns its quantised form q = ⌊|y|·2^52⌋ mod 2^48 (48 key bits per sample).
