@@ -11,8 +11,13 @@ SIZE=${SIZE:-512}
 
 [ -x scripts/setup.sh ] && scripts/setup.sh
 python3 -c "import pydicom, numpy" 2>/dev/null || python3 -m pip install -q pydicom numpy
-swift build -c release --product qkdgate 2>&1 | tail -1
-QKDGATE="$(swift build -c release --show-bin-path)/qkdgate"
+# SCRATCH=<dir> builds into another scratch path (e.g. to keep a debug .build untouched).
+if [ -z "${QKDGATE_BIN:-}" ]; then
+    swift build -c release --product qkdgate ${SCRATCH:+--scratch-path "$SCRATCH"} 2>&1 | tail -1
+    QKDGATE="$(swift build -c release ${SCRATCH:+--scratch-path "$SCRATCH"} --show-bin-path)/qkdgate"
+else
+    QKDGATE=$QKDGATE_BIN   # an already built binary (e.g. to check this script against a debug build)
+fi
 export TCP_NODELAY=1
 
 WORK=$(mktemp -d /tmp/qkdgate-bench.XXXXXX)
@@ -25,13 +30,19 @@ wait_port() { for _ in $(seq 300); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/nu
 count_files() { find "$1" -type f | wc -l; }
 now() { date +%s.%N; }
 
-mkdir -p "$WORK/study"
+mkdir -p "$WORK/study" "$WORK/warm"
 python3 Tests/GatewayTests/Scripts/make_synthetic.py "$WORK/study" "$COUNT" "$SIZE"
+python3 Tests/GatewayTests/Scripts/make_synthetic.py "$WORK/warm" 10 "$SIZE"
 FILES=("$WORK"/study/*.dcm)
 
 # One measured send: storescu -> port $1, until $COUNT files are in $2. Prints images/s.
+# A warm-up association of 10 other objects goes first (process start-up, page cache, first-connection costs).
+WARM=("$WORK"/warm/*.dcm)
 measure() {
     local port=$1 dir=$2 start end
+    /usr/bin/storescu -aet MODALITY -aec "$3" 127.0.0.1 "$port" "${WARM[@]}" > /dev/null 2>&1
+    for _ in $(seq 3000); do [ "$(count_files "$dir")" -ge 10 ] && break; sleep 0.01; done
+    rm -f "$dir"/*
     start=$(now)
     /usr/bin/storescu -aet MODALITY -aec "$3" 127.0.0.1 "$port" "${FILES[@]}" > "$WORK/storescu-$3.log" 2>&1
     for _ in $(seq 6000); do [ "$(count_files "$dir")" -ge "$COUNT" ] && break; sleep 0.01; done

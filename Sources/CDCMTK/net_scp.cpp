@@ -193,7 +193,7 @@ extern "C" cdcmtk_net_status cdcmtk_net_scp_create(const cdcmtk_net_scp_config *
         return CDCMTK_NET_INVALID_ARGUMENT;
     }
     try {
-        cdcmtk_net_initialize(4);
+        cdcmtk_net_initialize();
         auto server = new cdcmtk_net_scp();
         server->ae_title = config->ae_title;
         for (size_t i = 0; i < config->allowed_calling_ae_title_count; ++i) {

@@ -25,7 +25,7 @@ extern "C" cdcmtk_net_status cdcmtk_net_scu_create(const cdcmtk_net_scu_config *
         return CDCMTK_NET_INVALID_ARGUMENT;
     }
     try {
-        cdcmtk_net_initialize(4);
+        cdcmtk_net_initialize();
         auto handle = new cdcmtk_net_scu();
         handle->peer = std::string(config->peer_ae_title) + "@" + config->peer_host + ":" +
                        std::to_string(config->peer_port);

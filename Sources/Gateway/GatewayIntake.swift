@@ -1,14 +1,15 @@
 public import Relay
 
-/// What the pixel pipeline can take: transfer syntaxes it can decode and pixel formats per profile. Until the
-/// DICOM module's decoder is wired in, this is DCMTK 3.6.7's codec set on Debian (no JPEG 2000).
+/// What the pixel pipeline can take: transfer syntaxes it can decode and pixel formats per profile. The
+/// decodable set is the DICOM module's (DCMTK 3.6.7 codecs + OpenJPEG for JPEG 2000 Part 1; see DICOM.swift);
+/// JPEG 2000 Part 2, HTJ2K, JPEG XL and video are received but cannot be encrypted.
 public struct PixelCapabilities: Sendable {
     public var decodableTransferSyntaxes: Set<String>
 
-    public static let dcmtk = PixelCapabilities(decodableTransferSyntaxes: TransferSyntaxUID.uncompressed.union([
+    public static let standard = PixelCapabilities(decodableTransferSyntaxes: TransferSyntaxUID.uncompressed.union([
         TransferSyntaxUID.jpegBaseline, TransferSyntaxUID.jpegExtended, TransferSyntaxUID.jpegLossless,
         TransferSyntaxUID.jpegLosslessSV1, TransferSyntaxUID.jpegLSLossless, TransferSyntaxUID.jpegLSNearLossless,
-        TransferSyntaxUID.rleLossless,
+        TransferSyntaxUID.rleLossless, TransferSyntaxUID.jpeg2000Lossless, TransferSyntaxUID.jpeg2000,
     ]))
 
     /// Whether `profile` can encrypt pixels of this format (DESIGN §3: the chaotic profiles take n ≤ 16).
@@ -31,7 +32,7 @@ public struct GatewayIntake: IntakePolicy {
     public let configuration: GatewayConfiguration
     public let capabilities: PixelCapabilities
 
-    public init(configuration: GatewayConfiguration, capabilities: PixelCapabilities = .dcmtk) {
+    public init(configuration: GatewayConfiguration, capabilities: PixelCapabilities = .standard) {
         self.configuration = configuration
         self.capabilities = capabilities
     }

@@ -164,12 +164,15 @@ public final class RelayNode: Service, Sendable {
         for name in (try? files.contentsOfDirectory(atPath: spool.incoming.path)) ?? [] {
             Durable.remove(spool.incoming.appendingPathComponent(name).path)
         }
-        // Files moved into the spool by a transaction that never committed have no record.
+        // Files moved into the spool by a transaction that never committed have no record; files of objects
+        // delivered just before a crash (retention 0) were not deleted yet.
         let known = try queue.knownObjectIDs()
+        let live = try queue.liveObjectIDs()
         for directory in [spool.received, spool.outbox] {
             for name in (try? files.contentsOfDirectory(atPath: directory.path)) ?? [] {
                 guard let id = Int64(name.replacingOccurrences(of: ".dcm", with: "")) else { continue }
-                if !known.contains(id) { Durable.remove(directory.appendingPathComponent(name).path) }
+                let finished = configuration.retainDeliveredSeconds == 0 && !live.contains(id)
+                if !known.contains(id) || finished { Durable.remove(directory.appendingPathComponent(name).path) }
             }
         }
         let counts = try queue.counts()

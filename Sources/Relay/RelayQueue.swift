@@ -32,7 +32,12 @@ public struct Delivery: Sendable, Hashable {
     public var transferSyntaxUID: String
 }
 
-/// The durable queue (SQLite in WAL mode, synchronous=FULL so that a commit is on disk when it returns).
+/// The durable queue (SQLite in WAL mode).
+///
+/// Durability: `admit` commits with synchronous=FULL (the WAL is fsynced before it returns, because the
+/// C-STORE-RSP Success depends on it). Every other update commits with synchronous=NORMAL: losing one in a
+/// crash only repeats work (a claim is reset anyway, a reprocessed object gets the same UID, a re-sent delivery
+/// is an idempotent overwrite), and the next FULL commit makes all earlier ones durable too.
 ///
 /// Object states: received → processing → processed → done; or quarantined. Delivery states: pending →
 /// sending → delivered; or dead (dead letter, replayable).
@@ -43,7 +48,7 @@ public final class RelayQueue: Sendable {
         do {
             var configuration = Configuration()
             configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             configuration.busyMode = .timeout(10)
             database = try DatabasePool(path: path, configuration: configuration)
@@ -104,20 +109,16 @@ public final class RelayQueue: Sendable {
         transferSyntaxUID: String, modality: String, route: String, profile: String, destinations: [String]
     ) throws(RelayError) -> Int64 {
         do {
-            return try database.write { db -> Int64 in
-                let now = Date().timeIntervalSince1970
-                try db.execute(
-                    sql: """
-                        INSERT INTO object (receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
-                            modality, route, profile, destinations, state, nextAttemptAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?)
-                        """,
-                    arguments: [now, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID, modality, route,
-                                profile, destinations.joined(separator: "\n"), now])
-                let id = db.lastInsertedRowID
-                let target = spool.receivedFile(id: id).path
-                guard Durable.move(file, to: target), Durable.sync(directory: spool.received.path) else {
-                    throw RelayError.spool(path: target, reason: "cannot move the received object into the spool")
+            return try database.writeWithoutTransaction { db -> Int64 in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                var id: Int64 = 0
+                try db.inTransaction {
+                    id = try Self.insertAndMove(db, file: file, spool: spool, callingAETitle: callingAETitle,
+                                                sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID,
+                                                transferSyntaxUID: transferSyntaxUID, modality: modality, route: route,
+                                                profile: profile, destinations: destinations)
+                    return .commit
                 }
                 return id
             }
@@ -126,6 +127,27 @@ public final class RelayQueue: Sendable {
         } catch {
             throw .queue(reason: "cannot commit the received object (\(error))")
         }
+    }
+
+    private static func insertAndMove(
+        _ db: Database, file: String, spool: Spool, callingAETitle: String, sopClassUID: String, sopInstanceUID: String,
+        transferSyntaxUID: String, modality: String, route: String, profile: String, destinations: [String]
+    ) throws -> Int64 {
+        let now = Date().timeIntervalSince1970
+        try db.execute(
+            sql: """
+                INSERT INTO object (receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
+                    modality, route, profile, destinations, state, nextAttemptAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?)
+                """,
+            arguments: [now, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID, modality, route,
+                        profile, destinations.joined(separator: "\n"), now])
+        let id = db.lastInsertedRowID
+        let target = spool.receivedFile(id: id).path
+        guard Durable.move(file, to: target), Durable.sync(directory: spool.received.path) else {
+            throw RelayError.spool(path: target, reason: "cannot move the received object into the spool")
+        }
+        return id
     }
 
     // MARK: Processing
@@ -216,8 +238,10 @@ public final class RelayQueue: Sendable {
 
     /// Marks a delivery done. Returns true when this was the object's last outstanding delivery (the object is
     /// then `done` and its files may go).
+    /// Durable (FULL): the caller may delete the object's files right after, and a crash must not bring back a
+    /// pending delivery whose file is gone.
     public func markDelivered(_ delivery: Delivery) throws(RelayError) -> Bool {
-        try write { db in
+        try writeDurably { db in
             let now = Date().timeIntervalSince1970
             try db.execute(
                 sql: "UPDATE delivery SET state = 'delivered', deliveredAt = ?, lastError = NULL WHERE id = ?",
@@ -377,6 +401,25 @@ public final class RelayQueue: Sendable {
 
     private func write<T>(_ body: (Database) throws -> T) throws(RelayError) -> T {
         do { return try database.write(body) } catch let error as RelayError { throw error } catch {
+            throw .queue(reason: "\(error)")
+        }
+    }
+
+    /// A transaction committed with synchronous=FULL (WAL fsynced before returning).
+    private func writeDurably<T>(_ body: (Database) throws -> T) throws(RelayError) -> T {
+        do {
+            return try database.writeWithoutTransaction { db -> T in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw RelayError.queue(reason: "transaction produced no result") }
+                return result
+            }
+        } catch let error as RelayError { throw error } catch {
             throw .queue(reason: "\(error)")
         }
     }

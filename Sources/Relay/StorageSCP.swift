@@ -83,6 +83,8 @@ public enum TransferSyntaxUID {
     public static let jpegLSNearLossless = "1.2.840.10008.1.2.4.81"
     public static let jpeg2000Lossless = "1.2.840.10008.1.2.4.90"
     public static let jpeg2000 = "1.2.840.10008.1.2.4.91"
+    public static let jpeg2000Part2Lossless = "1.2.840.10008.1.2.4.92"
+    public static let jpeg2000Part2 = "1.2.840.10008.1.2.4.93"
     public static let rleLossless = "1.2.840.10008.1.2.5"
 
     /// Accepted by the SCP for storage, in order of preference (uncompressed first, then what peers commonly
@@ -90,7 +92,7 @@ public enum TransferSyntaxUID {
     public static let accepted = [
         explicitLittleEndian, implicitLittleEndian, deflatedExplicitLittleEndian, explicitBigEndian,
         jpegBaseline, jpegExtended, jpegLossless, jpegLosslessSV1, jpegLSLossless, jpegLSNearLossless,
-        jpeg2000Lossless, jpeg2000, rleLossless,
+        jpeg2000Lossless, jpeg2000, jpeg2000Part2Lossless, jpeg2000Part2, rleLossless,
     ]
 
     public static let uncompressed: Set<String> = [

@@ -86,7 +86,8 @@ struct ConfigurationTests {
         (object(modality: "XC", calling: "DERM1", bitsAllocated: 8, bitsStored: 8), .accept(route: "derm", profile: "dcgan-vpd", destinations: ["pacs", "backup"])),
         (object(modality: "XC", calling: "OTHER"), .accept(route: "rest", profile: "aes-ctr", destinations: ["pacs"])),
         (object(modality: "SR", pixels: false), .reject(.cannotUnderstand, reason: "")),
-        (object(modality: "CT", syntax: TransferSyntaxUID.jpeg2000Lossless), .reject(.cannotUnderstand, reason: "")),
+        (object(modality: "CT", syntax: TransferSyntaxUID.jpeg2000Part2Lossless), .reject(.cannotUnderstand, reason: "")),
+        (object(modality: "CT", syntax: TransferSyntaxUID.jpeg2000Lossless), .accept(route: "ct", profile: "qkd-hybrid", destinations: ["pacs"])),
         (object(modality: "CT", syntax: TransferSyntaxUID.jpegLosslessSV1), .accept(route: "ct", profile: "qkd-hybrid", destinations: ["pacs"])),
     ]
 

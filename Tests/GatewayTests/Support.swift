@@ -215,11 +215,11 @@ final class GatewayProcess {
 }
 
 /// Polls until `condition` holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Double, _ condition: () -> Bool) async -> Bool {
+func eventually(timeout: Double, every interval: Duration = .milliseconds(100), _ condition: () -> Bool) async -> Bool {
     let deadline = Date(timeIntervalSinceNow: timeout)
     while Date() < deadline {
         if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
+        try? await Task.sleep(for: interval)
     }
     return condition()
 }

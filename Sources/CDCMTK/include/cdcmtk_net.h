@@ -36,10 +36,9 @@ typedef struct {
     char text[512];
 } cdcmtk_net_error;
 
-/// Idempotent process set-up for networking: TCP_NODELAY=1 for every DCMTK socket, DCMDICTPATH when unset,
-/// dcmnet/dcmdata logging at `log_level` (0 trace … 3 warn, 4 error, 5 fatal, 6 off). Safe to call many times;
-/// only the first call takes effect.
-void cdcmtk_net_initialize(int log_level);
+/// Idempotent process set-up for networking: runs `cdcmtk_initialize` (TCP_NODELAY=1 for every DCMTK socket,
+/// dictionary, codecs, logging). The SCP and SCU constructors call it; calling it again does nothing.
+void cdcmtk_net_initialize(void);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Storage SCP

@@ -17,6 +17,9 @@ def send(files, args, results, lock):
     datasets = []
     for path in files:
         ds = dcmread(path, force=True)
+        if args.relabel_transfer_syntax:
+            # Same encapsulated bytes under another syntax UID: a syntax no decoder here handles.
+            ds.file_meta.TransferSyntaxUID = args.relabel_transfer_syntax
         if args.shorten_pixels:
             ds.PixelData = ds.PixelData[: len(ds.PixelData) - args.shorten_pixels]
         datasets.append((path, ds))
@@ -49,6 +52,7 @@ def main():
     parser.add_argument("--called", default="QKDGATE")
     parser.add_argument("--associations", type=int, default=1)
     parser.add_argument("--shorten-pixels", type=int, default=0)
+    parser.add_argument("--relabel-transfer-syntax", default="")
     args = parser.parse_args()
     results, lock = [], threading.Lock()
     groups = [args.files[i :: args.associations] for i in range(args.associations)]
