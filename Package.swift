@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "qkdgate", targets: ["qkdgate"]),
+        .executable(name: "analysis-bench", targets: ["AnalysisBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -96,6 +97,7 @@ let package = Package(
         // MARK: Analysis
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .target(name: "Analysis", dependencies: ["Pixels", "Ciphers", "CPNG"], swiftSettings: swiftSettings),
+        .executableTarget(name: "AnalysisBench", dependencies: ["Analysis", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
 
         // MARK: Executable
         .executableTarget(
@@ -119,7 +121,7 @@ let package = Package(
         .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: ["Analysis", "Pixels", "Ciphers", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Analysis", "Pixels", "Ciphers", "DICOM", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ],
