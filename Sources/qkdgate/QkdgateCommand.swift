@@ -9,7 +9,7 @@ struct QkdgateCommand: AsyncParsableCommand {
         abstract: "Encrypting DICOM gateway with QKD-wrapped keys.",
         version: "qkdgate 0.1.0 (DCMTK \(DCMTKLibrary.version))",
         subcommands: [
-            InfoCommand.self, SamplesCommand.self,
+            InfoCommand.self, SamplesCommand.self, AnalyzeCommand.self,
         ]
     )
 }
