@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "qkdgate", targets: ["qkdgate"]),
+        .executable(name: "analysis-bench", targets: ["AnalysisBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -131,6 +132,7 @@ let package = Package(
         // MARK: Analysis
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .target(name: "Analysis", dependencies: ["Pixels", "Ciphers", "CPNG"], swiftSettings: swiftSettings),
+        .executableTarget(name: "AnalysisBench", dependencies: ["Analysis", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
 
         // MARK: Executable
         .executableTarget(
@@ -158,7 +160,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: ["Analysis", "Pixels", "Ciphers", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Analysis", "Pixels", "Ciphers", "DICOM", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

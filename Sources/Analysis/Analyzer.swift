@@ -42,8 +42,9 @@ public struct Analyzer: Sendable {
 
     public init(options: AnalysisOptions = AnalysisOptions()) { self.options = options }
 
-    /// Bit-plane information of the input (computed on the plain image, all planes).
-    public func bitPlanes(of plain: PixelBuffer) -> BitPlaneInformation {
+    /// Bit-plane information of the input (computed on the plain image, all planes; signed data as offset binary).
+    public func bitPlanes(of input: PixelBuffer) -> BitPlaneInformation {
+        let plain = input.descriptor.isSigned ? OffsetBinary.flip(input) : input
         let n = plain.descriptor.bitsStored
         let shares = Metrics.bitPlaneShares(plain.values, bitsStored: n)
         let top = min(4, n)
@@ -54,6 +55,16 @@ public struct Analyzer: Sendable {
 
     /// Runs every metric for `cipher` on `plain`. `figurePrefix` starts every figure file name.
     public func analyze(_ plain: PixelBuffer, cipher: any PixelCipher, figurePrefix: String) throws(AnalysisError) -> ProfileAnalysis {
+        // Signed data: metrics and pictures work on offset binary (sign bit flipped), which orders values as
+        // their signed meaning does; the cipher still sees the original bits through the wrapper.
+        if plain.descriptor.isSigned {
+            return try analyze(OffsetBinary.flip(plain), cipher: OffsetBinary.Cipher(inner: cipher), figurePrefix: figurePrefix,
+                               signedInput: true)
+        }
+        return try analyze(plain, cipher: cipher, figurePrefix: figurePrefix, signedInput: false)
+    }
+
+    func analyze(_ plain: PixelBuffer, cipher: any PixelCipher, figurePrefix: String, signedInput: Bool) throws(AnalysisError) -> ProfileAnalysis {
         let d = plain.descriptor
         let profile = cipher.profile
         var seconds: [String: Double] = [:]
@@ -134,7 +145,8 @@ public struct Analyzer: Sendable {
         }
 
         let report = ProfileReport(
-            profile: profile, formatVersion: cipher.formatVersion, roundTripExact: opened.values == plain.values,
+            profile: profile, formatVersion: cipher.formatVersion, valuesAsOffsetBinary: signedInput,
+            roundTripExact: opened.values == plain.values,
             entropy: entropy, correlation: correlation, histogram: histogram, mse: mse, psnr: psnr,
             differential: differential, keySensitivity: keySensitivity, robustness: robustness, leakage: leakage,
             nist: nistReport, figures: figures.map(\.name), seconds: seconds)
@@ -409,6 +421,32 @@ public struct Analyzer: Sendable {
             if SpecialFunctions.chiSquaredPValue(mid, degreesOfFreedom: degreesOfFreedom) > alpha { low = mid } else { high = mid }
         }
         return (low + high) / 2
+    }
+}
+
+/// Two's complement ↔ offset binary: flipping the top stored bit maps signed n-bit values onto 0 … 2ⁿ − 1 in
+/// their numeric order. Its own inverse, so wrapping a cipher with it stays exact.
+enum OffsetBinary {
+    static func flip(_ buffer: PixelBuffer) -> PixelBuffer {
+        let bit = UInt32(1) << UInt32(buffer.descriptor.bitsStored - 1)
+        var out = buffer
+        for i in 0..<out.values.count { out.values[i] ^= bit }
+        return out
+    }
+
+    /// Presents a cipher on sign-flipped buffers: flip, run the real cipher on the original bits, flip back.
+    struct Cipher: PixelCipher {
+        let inner: any PixelCipher
+        var profile: String { inner.profile }
+        var formatVersion: Int { inner.formatVersion }
+        func checkSupported(_ descriptor: PixelDescriptor) throws(CipherError) { try inner.checkSupported(descriptor) }
+        func generateKey() throws(CipherError) -> CipherKey { try inner.generateKey() }
+        func encrypt(_ plain: PixelBuffer, key: CipherKey) throws(CipherError) -> PixelBuffer {
+            flip(try inner.encrypt(flip(plain), key: key))
+        }
+        func decrypt(_ cipher: PixelBuffer, key: CipherKey) throws(CipherError) -> PixelBuffer {
+            flip(try inner.decrypt(flip(cipher), key: key))
+        }
     }
 }
 

@@ -149,7 +149,9 @@ extension AnalysisRun {
         let f = ReportFormat.fixed
         let o = ReportFormat.optional
         var md = "\n### \(p.profile) (format \(p.formatVersion))\n\n"
-        md += "Exact round trip: \(p.roundTripExact ? "yes" : "NO").\n\n"
+        md += "Exact round trip: \(p.roundTripExact ? "yes" : "NO")."
+        if p.valuesAsOffsetBinary { md += " Signed pixel data: metrics and pictures use offset binary (the signed order)." }
+        md += "\n\n"
         md += "![images](\(p.figures.first { $0.hasSuffix("-images.png") } ?? ""))\n\n"
         md += "#### Entropy\n\n| frame | component | plain 8-bit | cipher 8-bit | max | plain n-bit | cipher n-bit | max n |\n|---|---|---|---|---|---|---|---|\n"
         for e in p.entropy.prefix(24) {
@@ -212,5 +214,37 @@ extension AnalysisRun {
         }
         md += "\nTimings (s): " + p.seconds.sorted { $0.key < $1.key }.map { "\($0.key) \(f($0.value, 3))" }.joined(separator: ", ") + ".\n"
         return md
+    }
+}
+
+extension AnalysisRun {
+    /// Expands the command line's FILE|DIR arguments: files as given, directories searched recursively for
+    /// DICOM Part 10 files ("DICM" at offset 128) or *.dcm files, in sorted path order.
+    public static func inputFiles(_ paths: [URL]) throws(AnalysisError) -> [URL] {
+        var files: [URL] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory) else {
+                throw .unsuitableInput("\(path.path) does not exist")
+            }
+            guard isDirectory.boolValue else { files.append(path); continue }
+            let found = (FileManager.default.enumerator(at: path, includingPropertiesForKeys: [.isRegularFileKey])?
+                .compactMap { $0 as? URL } ?? [])
+                .filter { url in
+                    (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+                        && (url.pathExtension.lowercased() == "dcm" || hasPart10Preamble(url))
+                }
+                .sorted { $0.path < $1.path }
+            files += found
+        }
+        guard !files.isEmpty else { throw .unsuitableInput("no DICOM files found in the given paths") }
+        return files
+    }
+
+    static func hasPart10Preamble(_ url: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 132), head.count == 132 else { return false }
+        return head.suffix(4) == Data("DICM".utf8)
     }
 }

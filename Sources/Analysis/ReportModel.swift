@@ -129,6 +129,8 @@ public struct LowerPlaneMetrics: Sendable, Codable, Equatable {
 public struct ProfileReport: Sendable, Codable, Equatable {
     public var profile: String
     public var formatVersion: Int
+    /// Signed input: every metric and picture uses offset binary (sign bit flipped), i.e. signed order.
+    public var valuesAsOffsetBinary: Bool
     public var roundTripExact: Bool
     public var entropy: [PlaneEntropy]
     public var correlation: [PlaneCorrelation]

@@ -10,7 +10,7 @@ struct QkdgateCommand: AsyncParsableCommand {
         version: "qkdgate 0.1.0 (DCMTK \(DCMTKLibrary.version))",
         subcommands: [
             InfoCommand.self, SamplesCommand.self, KeygenCommand.self, EncryptCommand.self, DecryptCommand.self,
-            ServeCommand.self, QueueCommand.self, KmeCommand.self, BenchCommand.self,
+            ServeCommand.self, QueueCommand.self, KmeCommand.self, BenchCommand.self, AnalyzeCommand.self,
         ]
     )
 }
