@@ -63,3 +63,6 @@ print("battery (NIST excluded), \(side)×\(side), aes-ctr: \(String(format: "%.3
 let sections = report.images[0].profiles[0].seconds.sorted { $0.key < $1.key }
 print("  sections: " + sections.map { "\($0.key) \(String(format: "%.3f", $0.value))" }.joined(separator: ", "))
 print("NIST SP 800-22, \(sequences) × \(sequenceLength) bits: \(String(format: "%.2f", nistSeconds)) s = \(String(format: "%.0f", nistSeconds / baseline)) × baseline; passed \(nist.passedCount)/\(nist.tests.count)")
+for test in nist.tests where !test.passed {
+    print("  not passed: \(test.name), \(test.failedSubtests) of \(test.subtests.count) series outside (allowed \(test.allowedFailures))")
+}
