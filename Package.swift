@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Relay", "DICOM", "Ciphers",
+                "Relay", "DICOM", "Ciphers", "Protection", "QKD",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "DICOM", "Ciphers"], swiftSettings: swiftSettings),
         .testTarget(name: "DCGANTests", dependencies: ["DCGAN", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "RelayTests", dependencies: ["Relay"], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay", "Protection"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AnalysisTests",
             dependencies: ["Analysis", "Pixels", "Ciphers", "DICOM", .product(name: "Crypto", package: "swift-crypto")],

@@ -228,6 +228,15 @@ extern "C" cdcmtk_net_status cdcmtk_net_scp_create(const cdcmtk_net_scp_config *
             if (condition.bad() || sop_class == nullptr || added.size() >= 127 || !added.insert(sop_class).second) return;
             condition = scp_config.addPresentationContext(sop_class, syntaxes);
         };
+        // Visible-light photography first: dermatology (XC) photographs are a main use of the gateway, and
+        // storescu's long list leaves these classes out.
+        static const char *const visible_light[] = {
+            UID_VLPhotographicImageStorage, UID_DermoscopicPhotographyImageStorage, UID_VLMicroscopicImageStorage,
+            UID_VLSlideCoordinatesMicroscopicImageStorage, UID_VLEndoscopicImageStorage,
+            UID_VLWholeSlideMicroscopyImageStorage, UID_VideoPhotographicImageStorage,
+            UID_VideoEndoscopicImageStorage, UID_VideoMicroscopicImageStorage,
+        };
+        for (const char *sop_class : visible_light) add(sop_class);
         for (int i = 0; i < numberOfDcmLongSCUStorageSOPClassUIDs; ++i) add(dcmLongSCUStorageSOPClassUIDs[i]);
         for (int i = 0; i < numberOfDcmAllStorageSOPClassUIDs; ++i) add(dcmAllStorageSOPClassUIDs[i]);
         if (condition.bad()) {

@@ -6,7 +6,7 @@ import Yams
 public enum Profile: Sendable, Hashable, CustomStringConvertible {
     /// Bit-plane chaotic cipher (spec/qkd-hybrid.md); `planes`: number of most significant planes, nil = all.
     case qkdHybrid(planes: Int?)
-    /// DCGAN + VPD cipher (spec/dcgan-vpd.md) with its rule number (0 ..< 40320).
+    /// DCGAN + VPD cipher (spec/dcgan-vpd.md) with its rule number (1 … 40,320).
     case dcganVPD(rule: Int)
     case aesCTR
     case passThrough
@@ -334,7 +334,7 @@ struct ConfigReader {
                 }
                 profile = .qkdHybrid(planes: planes)
             case "dcgan-vpd":
-                profile = .dcganVPD(rule: try int(map, "rule", key, item, default: 37241, range: 0...40319))
+                profile = .dcganVPD(rule: try int(map, "rule", key, item, default: 37241, range: 1...40320))
             case "aes-ctr": profile = .aesCTR
             case "pass-through": profile = .passThrough
             default:

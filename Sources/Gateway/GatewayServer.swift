@@ -6,10 +6,17 @@ import Hummingbird
 
 /// `qkdgate serve`: builds the relay node for a gateway configuration and runs it until SIGTERM/SIGINT.
 public enum GatewayServer {
-    /// Transforms available in this build, by profile name. Encryption profiles register here when their
-    /// transforms land; until then routes using them refuse nothing at intake but quarantine at processing.
-    public static func defaultTransforms() -> [String: any ObjectTransform] {
-        [Profile.passThrough.name: PassThroughTransform()]
+    /// Transforms by profile name: pass-through always; the encryption profiles when the configuration names a
+    /// KME (without one, objects on encrypting routes are quarantined at processing, never forwarded).
+    public static func defaultTransforms(configuration: GatewayConfiguration? = nil) throws -> [String: any ObjectTransform] {
+        var transforms: [String: any ObjectTransform] = [Profile.passThrough.name: PassThroughTransform()]
+        if let configuration, configuration.kme != nil {
+            let encrypting = EncryptingTransform(protector: try EncryptingTransform.protector(for: configuration))
+            for profile in [Profile.qkdHybrid(planes: nil), .dcganVPD(rule: 1), .aesCTR] {
+                transforms[profile.name] = encrypting
+            }
+        }
+        return transforms
     }
 
     public static func relayConfiguration(_ configuration: GatewayConfiguration) -> RelayConfiguration {
@@ -25,12 +32,12 @@ public enum GatewayServer {
 
     /// Builds the node (tests call this and run the node themselves).
     public static func makeNode(configuration: GatewayConfiguration, transforms: [String: any ObjectTransform]? = nil,
-                                logger: Logger) throws(RelayError) -> RelayNode
+                                logger: Logger) throws -> RelayNode
     {
         _ = try GatewaySecret.loadOrCreate(spoolDirectory: configuration.spoolDirectory)
         return try RelayNode(
             configuration: relayConfiguration(configuration), intake: GatewayIntake(configuration: configuration),
-            processor: GatewayProcessor(configuration: configuration, transforms: transforms ?? defaultTransforms()),
+            processor: GatewayProcessor(configuration: configuration, transforms: transforms ?? defaultTransforms(configuration: configuration)),
             logger: logger)
     }
 

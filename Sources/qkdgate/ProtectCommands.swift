@@ -25,6 +25,9 @@ struct KeySourceOptions: ParsableArguments {
     @Option(name: .customLong("peer-sae"), help: "The other SAE's ID (encrypt: the slave, default 'decryptor'; decrypt: the master, default 'gateway').")
     var peerSAE: String?
 
+    @Option(name: .customLong("kme-wait"), help: "Seconds to wait for key when the KME has none yet (HTTP 503) or is unreachable.")
+    var kmeWait: Double = 120
+
     @Option(name: .customLong("uid-secret"), help: "Node secret for deterministic new SOP Instance UIDs with --kme (created on first use).")
     var uidSecretPath: String = FileManager.default.homeDirectoryForCurrentUser
         .appendingPathComponent(".config/qkdgate/uid-secret").path
@@ -52,7 +55,7 @@ struct KeySourceOptions: ParsableArguments {
             baseURL: kmeURL, peerSAEID: peerSAE ?? defaultPeer, certificatePath: certificate,
             privateKeyPath: privateKey, caCertificatePath: ca))
         let secret = try InstanceUID.loadOrCreateSecret(at: URL(fileURLWithPath: uidSecretPath))
-        return ObjectProtector(keySource: client, keySourceKind: .qkd, uidSecret: secret)
+        return ObjectProtector(keySource: WaitingKeySource(client, maxWait: kmeWait), keySourceKind: .qkd, uidSecret: secret)
     }
 }
 

@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         if listTransforms {
-            GatewayServer.defaultTransforms().keys.sorted().forEach { print($0) }
+            try GatewayServer.defaultTransforms().keys.sorted().forEach { print($0) }
             return
         }
         let configuration: GatewayConfiguration

@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import Relay
+import Protection
 import Testing
 
 @Suite("Gateway configuration, routing and intake")

@@ -5,7 +5,12 @@ import Glibc
 
 /// Helpers for tests that start real peers (DCMTK tools, Orthanc, pynetdicom, the built `qkdgate`).
 enum Peers {
-    static let samples = URL(fileURLWithPath: "/work/shared/dicom-samples")
+    /// The package root (three levels above this file).
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The shared sample set beside the checkout (`../shared/dicom-samples`; CI always has it).
+    static let samples = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/dicom-samples")
+    /// The project's own synthetic studies.
+    static let repoSamples = packageRoot.appendingPathComponent("dicom-samples")
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts")
 
     /// The `qkdgate` executable built next to the test bundle.

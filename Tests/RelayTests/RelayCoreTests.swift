@@ -127,7 +127,8 @@ struct BridgeLoopbackTests {
         echo.waitUntilExit()
         #expect(echo.terminationStatus == 0)
 
-        let sample = "/work/shared/dicom-samples/ct_small_s16_explicit.dcm"
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/dicom-samples/ct_small_s16_explicit.dcm").path
         let context = ProposedContext(sopClassUID: "1.2.840.10008.5.1.4.1.1.2", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian)
         let association = try StorageAssociation(callingAETitle: "SENDER", destination: Destination(name: "relay", aeTitle: "RELAY", host: "127.0.0.1", port: port), contexts: [context])
         let status = try association.store(path: sample, sopClassUID: context.sopClassUID, transferSyntaxUID: context.transferSyntaxUID)

@@ -1,0 +1,63 @@
+public import Foundation
+public import Protection
+import Ciphers
+import DICOM
+import QKD
+
+/// The encryption profiles' transform: one `ObjectProtector` (KME key source, gateway UID secret) applied with
+/// the route's cipher, the route's fallback, and the encrypted object written to the outbox.
+public struct EncryptingTransform: ObjectTransform {
+    public let protector: ObjectProtector
+
+    public init(protector: ObjectProtector) {
+        self.protector = protector
+    }
+
+    /// The protector for a configuration: its KME as key source, the spool's gateway secret for UIDs.
+    public static func protector(for configuration: GatewayConfiguration) throws -> ObjectProtector {
+        guard let kme = configuration.kme else {
+            throw TransformError.permanent("routes with an encryption profile need a `kme` section in the configuration")
+        }
+        guard let certificate = kme.certificate, let privateKey = kme.privateKey, let ca = kme.caCertificate else {
+            throw TransformError.permanent("`kme` needs certificate, privateKey and caCertificate (the KME requires mutual TLS)")
+        }
+        let client = try KMEClient(configuration: KMEClientConfiguration(
+            baseURL: kme.url, peerSAEID: kme.peerSAEID, certificatePath: certificate,
+            privateKeyPath: privateKey, caCertificatePath: ca))
+        let secret = try GatewaySecret.loadOrCreate(spoolDirectory: configuration.spoolDirectory)
+        return ObjectProtector(keySource: client, keySourceKind: .qkd, uidSecret: secret)
+    }
+
+    /// The cipher settings a route's profile stands for.
+    public static func settings(for profile: Profile) -> ProfileSettings? {
+        switch profile {
+        case .qkdHybrid(let planes): ProfileSettings(profile: "qkd-hybrid", planes: planes.map { "msb:\($0)" } ?? "all")
+        case .dcganVPD(let rule): ProfileSettings(profile: "dcgan-vpd", rule: rule)
+        case .aesCTR: ProfileSettings(profile: "aes-ctr")
+        case .passThrough: nil
+        }
+    }
+
+    public func transform(input: URL, output: URL, route: Route) async throws(TransformError) -> TransformOutcome {
+        guard let settings = Self.settings(for: route.profile) else {
+            throw .permanent("route `\(route.name)` does not encrypt; the encrypting transform was called by mistake")
+        }
+        do {
+            let object = try DicomObject(contentsOf: input)
+            let cipher = try CipherCatalog.encryptionCipher(settings)
+            let fallback = route.fallback == .aesCTR
+                ? try CipherCatalog.encryptionCipher(ProfileSettings(profile: "aes-ctr")) : nil
+            let outcome = try await protector.protect(object, with: cipher, fallback: fallback)
+            try object.write(to: output, transferSyntax: .explicitVRLittleEndian, fsync: true)
+            return TransformOutcome(
+                sopClassUID: object.string(.sopClassUID) ?? "", sopInstanceUID: outcome.newSOPInstanceUID,
+                transferSyntaxUID: TransferSyntax.explicitVRLittleEndian.uid, profile: outcome.profile)
+        } catch let error as ProtectionError {
+            throw error.isRetryable ? .retryable(error.description) : .permanent(error.description)
+        } catch let error as DicomError {
+            throw .permanent(error.description)
+        } catch {
+            throw .permanent("\(error)")
+        }
+    }
+}
