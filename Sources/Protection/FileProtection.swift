@@ -6,7 +6,7 @@ public import Ciphers
 public enum FileProtection {
     /// One input file's result. `detail` names the cause of a failure; it never holds PHI or key bytes.
     public struct Result: Sendable, Equatable {
-        public enum Status: String, Sendable { case encrypted, restored, copied, failed }
+        public enum Status: String, Sendable { case encrypted, restored, copied, skipped, failed }
         public var input: String
         public var output: String?
         public var status: Status
@@ -45,6 +45,15 @@ public enum FileProtection {
             out.append((url, relative))
         }
         return out.sorted { $0.1 < $1.1 }
+    }
+
+    /// True when the file starts with a DICOM preamble ("DICM" at offset 128). Files without one may still be
+    /// bare datasets (DCMTK reads those), so this only decides how a file that failed to parse is reported.
+    static func hasDICOMMagic(_ url: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 132), head.count == 132 else { return false }
+        return Array(head[128..<132]) == Array("DICM".utf8)
     }
 
     /// Where the result for `relative` goes: `output` itself for a single file, else the same relative path.
@@ -103,6 +112,9 @@ public enum FileProtection {
         } catch let error as ProtectionError {
             return Result(input: relative, output: nil, status: .failed, profile: nil, detail: error.description)
         } catch let error as DicomError {
+            if case .readFailed = error, !hasDICOMMagic(url) {
+                return Result(input: relative, output: nil, status: .skipped, profile: nil, detail: "not a DICOM file")
+            }
             return Result(input: relative, output: nil, status: .failed, profile: nil, detail: error.description)
         } catch {
             return Result(input: relative, output: nil, status: .failed, profile: nil, detail: "\(error)")
@@ -145,6 +157,9 @@ public enum FileProtection {
         } catch let error as ProtectionError {
             return Result(input: relative, output: nil, status: .failed, profile: nil, detail: error.description)
         } catch let error as DicomError {
+            if case .readFailed = error, !hasDICOMMagic(url) {
+                return Result(input: relative, output: nil, status: .skipped, profile: nil, detail: "not a DICOM file")
+            }
             return Result(input: relative, output: nil, status: .failed, profile: nil, detail: error.description)
         } catch {
             return Result(input: relative, output: nil, status: .failed, profile: nil, detail: "\(error)")

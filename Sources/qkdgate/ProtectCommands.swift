@@ -80,7 +80,7 @@ func printSummary(_ results: [FileProtection.Result], verb: String) -> Int {
     var counts: [FileProtection.Result.Status: Int] = [:]
     for r in results { counts[r.status, default: 0] += 1 }
     let failed = counts[.failed] ?? 0
-    print("\(verb): \(counts[.encrypted] ?? 0) encrypted, \(counts[.restored] ?? 0) restored, \(counts[.copied] ?? 0) copied, \(failed) failed")
+    print("\(verb): \(counts[.encrypted] ?? 0) encrypted, \(counts[.restored] ?? 0) restored, \(counts[.copied] ?? 0) copied, \(failed) failed, \(counts[.skipped] ?? 0) skipped (not DICOM)")
     return failed
 }
 

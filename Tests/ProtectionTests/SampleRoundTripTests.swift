@@ -68,11 +68,12 @@ struct CommandLineTests {
         for name in ["ct_small_s16_explicit.dcm", "us_rgb_planar1.dcm", "sr_no_pixels.dcm", "rtdose_32bit_15frame_implicit.dcm"] {
             try FileManager.default.copyItem(at: Paths.sharedSamples.appendingPathComponent(name), to: input.appendingPathComponent(name))
         }
+        try Data("not an image".utf8).write(to: input.appendingPathComponent("notes.txt"))
         let encrypted = dir.appendingPathComponent("enc").path
         let restored = dir.appendingPathComponent("dec").path
         let enc = try run(binary, ["encrypt", "--profile", "qkd-hybrid", "--key-file", key, input.path, encrypted])
         #expect(enc.status == 0, "\(enc.output)")
-        #expect(enc.output.contains("3 encrypted, 0 restored, 1 copied, 0 failed"), "\(enc.output)")
+        #expect(enc.output.contains("3 encrypted, 0 restored, 1 copied, 0 failed, 1 skipped"), "\(enc.output)")
         let dec = try run(binary, ["decrypt", "--key-file", key, encrypted, restored])
         #expect(dec.status == 0, "\(dec.output)")
         #expect(dec.output.contains("3 restored, 1 copied, 0 failed"), "\(dec.output)")
