@@ -109,15 +109,8 @@ public enum FileProtection {
             try object.write(to: destination, transferSyntax: .explicitVRLittleEndian, fsync: true)
             return Result(input: relative, output: destination.path, status: .encrypted, profile: outcome.profile,
                           detail: outcome.usedFallback ? "fallback profile" : "")
-        } catch let error as ProtectionError {
-            return Result(input: relative, output: nil, status: .failed, profile: nil, detail: error.description)
-        } catch let error as DicomError {
-            if case .readFailed = error, !hasDICOMMagic(url) {
-                return Result(input: relative, output: nil, status: .skipped, profile: nil, detail: "not a DICOM file")
-            }
-            return Result(input: relative, output: nil, status: .failed, profile: nil, detail: error.description)
         } catch {
-            return Result(input: relative, output: nil, status: .failed, profile: nil, detail: "\(error)")
+            return failure(error, relative: relative, url: url)
         }
     }
 
@@ -154,16 +147,27 @@ public enum FileProtection {
             let target = syntax == .original ? writableSyntax(outcome.originalTransferSyntaxUID) : .explicitVRLittleEndian
             try object.write(to: destination, transferSyntax: target, fsync: true)
             return Result(input: relative, output: destination.path, status: .restored, profile: outcome.profile, detail: "")
-        } catch let error as ProtectionError {
-            return Result(input: relative, output: nil, status: .failed, profile: nil, detail: error.description)
-        } catch let error as DicomError {
+        } catch {
+            return failure(error, relative: relative, url: url)
+        }
+    }
+
+    /// How a file that could not be processed is reported: skipped when it is no DICOM file at all (a README
+    /// in the folder), failed with the typed error's message otherwise.
+    static func failure(_ error: any Error, relative: String, url: URL) -> Result {
+        let detail: String
+        switch error {
+        case let error as ProtectionError:
+            detail = error.description
+        case let error as DicomError:
             if case .readFailed = error, !hasDICOMMagic(url) {
                 return Result(input: relative, output: nil, status: .skipped, profile: nil, detail: "not a DICOM file")
             }
-            return Result(input: relative, output: nil, status: .failed, profile: nil, detail: error.description)
-        } catch {
-            return Result(input: relative, output: nil, status: .failed, profile: nil, detail: "\(error)")
+            detail = error.description
+        default:
+            detail = "\(error)"
         }
+        return Result(input: relative, output: nil, status: .failed, profile: nil, detail: detail)
     }
 
     /// The original syntax when it can be written without loss here, else Explicit VR Little Endian.
