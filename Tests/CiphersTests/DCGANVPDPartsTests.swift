@@ -93,7 +93,7 @@ struct DCGANVPDPartsTests {
     }
 
     @Test func cosShortcutIsBitIdentical() {
-        var rng = VPDTestRandom(seed: 31)
+        var rng = SplitMix64(seed: 31)
         let limit = DeterministicMath.pi * DeterministicMath.pi * OneDECMap.gain
         for _ in 0..<20_000 {
             let x = Double.random(in: 0...limit, using: &rng)
