@@ -119,6 +119,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Decryptor",
+            dependencies: [
+                "Relay", "Gateway", "DICOM", "Protection", "QKD",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
+            name: "Demo",
+            dependencies: [
+                "DICOM", "Relay", "Gateway", "Protection",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Whole-object protection (one implementation of the on-the-wire format)
         .target(
             name: "Protection",
@@ -138,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "qkdgate",
             dependencies: [
-                "DICOM", "Pixels", "Ciphers", "DCGAN", "QKD", "Analysis", "Protection", "Relay", "Gateway",
+                "DICOM", "Pixels", "Ciphers", "DCGAN", "QKD", "Analysis", "Protection", "Relay", "Gateway", "Decryptor", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import Relay
-import Yams
+package import Yams
 
 /// A pixel-encryption profile a route uses, with its setting.
 public enum Profile: Sendable, Hashable, CustomStringConvertible {
@@ -111,6 +111,13 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public var line: Int?
     public var problem: String
 
+    public init(file: String, key: String, line: Int?, problem: String) {
+        self.file = file
+        self.key = key
+        self.line = line
+        self.problem = problem
+    }
+
     public var description: String {
         let location = line.map { "\(file):\($0)" } ?? file
         return "\(location): `\(key)`: \(problem)"
@@ -128,20 +135,7 @@ extension GatewayConfiguration {
     }
 
     public static func parse(yaml text: String, file: String = "gateway.yaml") throws(ConfigurationError) -> GatewayConfiguration {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw ConfigurationError(file: file, key: "(document)", line: 1, problem: "the file is empty")
-            }
-            root = node
-        } catch let error as ConfigurationError {
-            throw error
-        } catch let error as YamlError {
-            let (line, problem) = yamlErrorFacts(error)
-            throw ConfigurationError(file: file, key: "(syntax)", line: line, problem: "not valid YAML: \(problem)")
-        } catch {
-            throw ConfigurationError(file: file, key: "(syntax)", line: nil, problem: "not valid YAML: \(error)")
-        }
+        let root = try ConfigReader.document(yaml: text, file: file)
         let reader = ConfigReader(file: file)
         return try reader.gateway(root)
     }
@@ -156,15 +150,39 @@ extension GatewayConfiguration {
     }
 }
 
-/// Walks the YAML node tree; every error names the key path and the line it is on.
-struct ConfigReader {
-    let file: String
+extension ConfigReader {
+    /// The YAML document's root node, or an error naming the line of a syntax problem.
+    package static func document(yaml text: String, file: String) throws(ConfigurationError) -> Node {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(file: file, key: "(document)", line: 1, problem: "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let error as YamlError {
+            let (line, problem) = GatewayConfiguration.yamlErrorFacts(error)
+            throw ConfigurationError(file: file, key: "(syntax)", line: line, problem: "not valid YAML: \(problem)")
+        } catch {
+            throw ConfigurationError(file: file, key: "(syntax)", line: nil, problem: "not valid YAML: \(error)")
+        }
+        return root
+    }
+}
 
-    func fail(_ key: String, _ node: Node?, _ problem: String) -> ConfigurationError {
+/// Walks the YAML node tree; every error names the key path and the line it is on. Shared by the gateway's and
+/// the decryptor's configurations (`package`), so both read the same keys the same way.
+package struct ConfigReader {
+    package let file: String
+
+    package init(file: String) { self.file = file }
+
+    package func fail(_ key: String, _ node: Node?, _ problem: String) -> ConfigurationError {
         ConfigurationError(file: file, key: key, line: node?.mark?.line, problem: problem)
     }
 
-    func mapping(_ node: Node, _ key: String, allowed: Set<String>) throws(ConfigurationError) -> [String: Node] {
+    package func mapping(_ node: Node, _ key: String, allowed: Set<String>) throws(ConfigurationError) -> [String: Node] {
         guard let mapping = node.mapping else { throw fail(key, node, "expected a mapping (key: value lines)") }
         var result: [String: Node] = [:]
         for (keyNode, value) in mapping {
@@ -178,7 +196,7 @@ struct ConfigReader {
         return result
     }
 
-    func string(_ map: [String: Node], _ name: String, _ parent: String, _ parentNode: Node, default value: String? = nil)
+    package func string(_ map: [String: Node], _ name: String, _ parent: String, _ parentNode: Node, default value: String? = nil)
         throws(ConfigurationError) -> String
     {
         let key = parent.isEmpty ? name : "\(parent).\(name)"
@@ -190,7 +208,7 @@ struct ConfigReader {
         return text
     }
 
-    func int(_ map: [String: Node], _ name: String, _ parent: String, _ parentNode: Node, default value: Int?,
+    package func int(_ map: [String: Node], _ name: String, _ parent: String, _ parentNode: Node, default value: Int?,
              range: ClosedRange<Int>) throws(ConfigurationError) -> Int
     {
         let key = parent.isEmpty ? name : "\(parent).\(name)"
@@ -203,7 +221,7 @@ struct ConfigReader {
         return number
     }
 
-    func double(_ map: [String: Node], _ name: String, _ parent: String, default value: Double,
+    package func double(_ map: [String: Node], _ name: String, _ parent: String, default value: Double,
                 minimum: Double) throws(ConfigurationError) -> Double
     {
         let key = parent.isEmpty ? name : "\(parent).\(name)"
@@ -213,7 +231,7 @@ struct ConfigReader {
         return number
     }
 
-    func strings(_ map: [String: Node], _ name: String, _ parent: String) throws(ConfigurationError) -> [String] {
+    package func strings(_ map: [String: Node], _ name: String, _ parent: String) throws(ConfigurationError) -> [String] {
         let key = parent.isEmpty ? name : "\(parent).\(name)"
         guard let node = map[name] else { return [] }
         if let scalar = node.scalar { return [scalar.string] }
@@ -226,7 +244,7 @@ struct ConfigReader {
         return result
     }
 
-    func aeTitle(_ text: String, _ key: String, _ node: Node?) throws(ConfigurationError) -> String {
+    package func aeTitle(_ text: String, _ key: String, _ node: Node?) throws(ConfigurationError) -> String {
         guard (1...16).contains(text.count), text.allSatisfy({ $0.isASCII && $0 != "\\" && !$0.isNewline }) else {
             throw fail(key, node, "an AE title is 1 to 16 ASCII characters without backslash")
         }
@@ -248,40 +266,13 @@ struct ConfigReader {
         let spool = try string(top, "spool", "", root)
         let workers = try int(top, "workers", "", root, default: 0, range: 0...256)
         let retention = try double(top, "retentionSeconds", "", default: 0, minimum: -1)
-        var retry = RetryPolicy()
-        if let node = top["retry"] {
-            let map = try mapping(node, "retry", allowed: ["initialDelay", "multiplier", "maxDelay", "maxAttempts"])
-            retry.initialDelay = try double(map, "initialDelay", "retry", default: retry.initialDelay, minimum: 0.001)
-            retry.multiplier = try double(map, "multiplier", "retry", default: retry.multiplier, minimum: 1)
-            retry.maxDelay = try double(map, "maxDelay", "retry", default: retry.maxDelay, minimum: retry.initialDelay)
-            retry.maxAttempts = try int(map, "maxAttempts", "retry", node, default: retry.maxAttempts, range: 0...1_000_000)
-        }
+        let retry = try retryPolicy(top["retry"])
         let destinations = try destinationList(top["destinations"], root)
         let names = Set(destinations.map(\.name))
         let (routes, defaultRoute) = try routeList(top["routes"], root, destinations: names)
-        var kme: KMEClientSettings?
-        if let node = top["kme"] {
-            let map = try mapping(node, "kme", allowed: ["url", "saeId", "peerSaeId", "certificate", "privateKey", "caCertificate"])
-            let url = try string(map, "url", "kme", node)
-            guard let parsed = URL(string: url), parsed.scheme == "https" || parsed.scheme == "http", parsed.host != nil else {
-                throw fail("kme.url", map["url"], "expected an http(s) URL of the KME, e.g. https://kme-a.example:8443")
-            }
-            kme = KMEClientSettings(
-                url: url, saeID: try string(map, "saeId", "kme", node), peerSAEID: try string(map, "peerSaeId", "kme", node),
-                certificate: map["certificate"]?.string, privateKey: map["privateKey"]?.string,
-                caCertificate: map["caCertificate"]?.string)
-        }
-        var adminHost = "127.0.0.1"
-        var adminPort: Int?
-        if let node = top["admin"] {
-            let map = try mapping(node, "admin", allowed: ["host", "port"])
-            adminHost = try string(map, "host", "admin", node, default: "127.0.0.1")
-            adminPort = try int(map, "port", "admin", node, default: nil, range: 0...65535)
-        }
-        let logLevel = try string(top, "logLevel", "", root, default: "info")
-        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
-            throw fail("logLevel", top["logLevel"], "expected one of trace, debug, info, notice, warning, error, critical")
-        }
+        let kme = try kmeSettings(top["kme"])
+        let (adminHost, adminPort) = try admin(top["admin"])
+        let logLevel = try logLevel(top, root)
         return GatewayConfiguration(
             aeTitle: ae, port: port, allowedCallers: callers, maxAssociations: maxAssociations, spoolDirectory: spool,
             workers: workers, retainDeliveredSeconds: retention, retry: retry, destinations: destinations,
@@ -289,7 +280,46 @@ struct ConfigReader {
             logLevel: logLevel)
     }
 
-    func destinationList(_ node: Node?, _ root: Node) throws(ConfigurationError) -> [Destination] {
+    package func retryPolicy(_ node: Node?) throws(ConfigurationError) -> RetryPolicy {
+        var retry = RetryPolicy()
+        guard let node else { return retry }
+        let map = try mapping(node, "retry", allowed: ["initialDelay", "multiplier", "maxDelay", "maxAttempts"])
+        retry.initialDelay = try double(map, "initialDelay", "retry", default: retry.initialDelay, minimum: 0.001)
+        retry.multiplier = try double(map, "multiplier", "retry", default: retry.multiplier, minimum: 1)
+        retry.maxDelay = try double(map, "maxDelay", "retry", default: retry.maxDelay, minimum: retry.initialDelay)
+        retry.maxAttempts = try int(map, "maxAttempts", "retry", node, default: retry.maxAttempts, range: 0...1_000_000)
+        return retry
+    }
+
+    package func kmeSettings(_ node: Node?) throws(ConfigurationError) -> KMEClientSettings? {
+        guard let node else { return nil }
+        let map = try mapping(node, "kme", allowed: ["url", "saeId", "peerSaeId", "certificate", "privateKey", "caCertificate"])
+        let url = try string(map, "url", "kme", node)
+        guard let parsed = URL(string: url), parsed.scheme == "https" || parsed.scheme == "http", parsed.host != nil else {
+            throw fail("kme.url", map["url"], "expected an http(s) URL of the KME, e.g. https://kme-a.example:8443")
+        }
+        return KMEClientSettings(
+            url: url, saeID: try string(map, "saeId", "kme", node), peerSAEID: try string(map, "peerSaeId", "kme", node),
+            certificate: map["certificate"]?.string, privateKey: map["privateKey"]?.string,
+            caCertificate: map["caCertificate"]?.string)
+    }
+
+    package func admin(_ node: Node?) throws(ConfigurationError) -> (host: String, port: Int?) {
+        guard let node else { return ("127.0.0.1", nil) }
+        let map = try mapping(node, "admin", allowed: ["host", "port"])
+        return (try string(map, "host", "admin", node, default: "127.0.0.1"),
+                try int(map, "port", "admin", node, default: nil, range: 0...65535))
+    }
+
+    package func logLevel(_ top: [String: Node], _ root: Node) throws(ConfigurationError) -> String {
+        let level = try string(top, "logLevel", "", root, default: "info")
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
+            throw fail("logLevel", top["logLevel"], "expected one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+
+    package func destinationList(_ node: Node?, _ root: Node) throws(ConfigurationError) -> [Destination] {
         guard let node else { throw fail("destinations", root, "required key is missing (list the remote PACS)") }
         guard let sequence = node.sequence, !sequence.isEmpty else {
             throw fail("destinations", node, "expected a non-empty list of destinations")
@@ -297,9 +327,17 @@ struct ConfigReader {
         var result: [Destination] = []
         for (index, item) in sequence.enumerated() {
             let key = "destinations[\(index)]"
-            let map = try mapping(item, key, allowed: ["name", "aeTitle", "host", "port", "associations"])
+            let map = try mapping(item, key, allowed: ["name", "aeTitle", "host", "port", "associations", "directory"])
             let name = try string(map, "name", key, item)
             guard !result.contains(where: { $0.name == name }) else { throw fail("\(key).name", map["name"], "duplicate destination name") }
+            if map["directory"] != nil {
+                // A folder destination: <StudyUID>/<SeriesUID>/<SOPUID>.dcm files instead of C-STORE.
+                for network in ["aeTitle", "host", "port", "associations"] where map[network] != nil {
+                    throw fail("\(key).\(network)", map[network], "a folder destination (`directory`) has no \(network); give either a directory or aeTitle/host/port")
+                }
+                result.append(Destination(name: name, directory: try string(map, "directory", key, item)))
+                continue
+            }
             result.append(Destination(
                 name: name, aeTitle: try aeTitle(try string(map, "aeTitle", key, item), "\(key).aeTitle", map["aeTitle"]),
                 host: try string(map, "host", key, item),

@@ -310,6 +310,10 @@ public final class RelayNode: Service, Sendable {
     // MARK: Sending (one OS thread per association)
 
     func senderLoop(_ destination: Destination) {
+        if let directory = destination.directory {
+            folderLoop(destination, writer: FolderWriter(root: URL(fileURLWithPath: directory, isDirectory: true)))
+            return
+        }
         var association: StorageAssociation?
         var lastUse = Date()
         var known: Set<ProposedContext> = []
@@ -392,6 +396,60 @@ public final class RelayNode: Service, Sendable {
             }
         }
         association = nil
+    }
+
+    /// A folder destination's sender: same queue, retry and dead-letter rules as a DICOM destination.
+    func folderLoop(_ destination: Destination, writer: FolderWriter) {
+        let forwarded = metrics.forwarded(destination.name)
+        let retried = metrics.retried(destination.name)
+        let dead = metrics.deadLettered(destination.name)
+        let policy = configuration.delivery
+        while !stopping.isSet {
+            let seen = sendBell.current
+            let batch: [Delivery]
+            do { batch = try queue.claimDeliveries(destination: destination.name, limit: 16) } catch {
+                logger.error("queue read failed", metadata: ["error": "\(error)"])
+                sendBell.wait(after: seen, timeout: 1)
+                continue
+            }
+            if batch.isEmpty {
+                var timeout = 1.0
+                if let due = try? queue.nextDue(destination: destination.name) {
+                    timeout = min(max(due.timeIntervalSinceNow, 0.005), 1.0)
+                }
+                sendBell.wait(after: seen, timeout: timeout)
+                continue
+            }
+            for (index, delivery) in batch.enumerated() {
+                guard !stopping.isSet else {
+                    try? queue.release(Array(batch[index...]))
+                    break
+                }
+                do {
+                    _ = try writer.deliver(file: configuration.spool.outboxFile(id: delivery.objectID),
+                                           sopInstanceUID: delivery.sopInstanceUID)
+                    forwarded.increment()
+                    if try queue.markDelivered(delivery) { objectFinished(delivery.objectID) }
+                } catch let failure as SendFailure {
+                    switch failure {
+                    case let .transient(reason):
+                        retried.increment()
+                        recordTransient(delivery, reason: reason, policy: policy, deadCounter: dead)
+                        logger.warning("folder write failed; will retry", metadata: [
+                            "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
+                        ])
+                    case let .permanent(reason):
+                        try? queue.markDead(delivery, error: reason)
+                        dead.increment()
+                        logger.error("object cannot be written to the folder; dead letter", metadata: [
+                            "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
+                        ])
+                    }
+                } catch {
+                    logger.error("queue update failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     func recordTransient(_ delivery: Delivery, reason: String, policy: RetryPolicy, deadCounter: Prometheus.Counter) {

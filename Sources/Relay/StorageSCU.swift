@@ -8,6 +8,9 @@ public struct Destination: Sendable, Hashable {
     public var port: Int
     /// Associations opened in parallel to this destination.
     public var associations: Int
+    /// Set for a folder destination: objects are written as `<StudyUID>/<SeriesUID>/<SOPUID>.dcm` under this
+    /// directory (fsynced) instead of being sent over DICOM; `aeTitle`, `host` and `port` are then unused.
+    public var directory: String?
 
     public init(name: String, aeTitle: String, host: String, port: Int, associations: Int = 1) {
         self.name = name
@@ -15,6 +18,13 @@ public struct Destination: Sendable, Hashable {
         self.host = host
         self.port = port
         self.associations = associations
+        self.directory = nil
+    }
+
+    /// A folder destination (see `directory`).
+    public init(name: String, directory: String) {
+        self.init(name: name, aeTitle: "", host: "", port: 0)
+        self.directory = directory
     }
 }
 
@@ -35,6 +45,11 @@ public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
 public struct ProposedContext: Sendable, Hashable {
     public var sopClassUID: String
     public var transferSyntaxUID: String
+
+    public init(sopClassUID: String, transferSyntaxUID: String) {
+        self.sopClassUID = sopClassUID
+        self.transferSyntaxUID = transferSyntaxUID
+    }
 }
 
 /// One open association to a destination (DCMTK `DcmSCU`, dataset conversion on). Used by one thread at a

@@ -10,7 +10,8 @@ struct QkdgateCommand: AsyncParsableCommand {
         version: "qkdgate 0.1.0 (DCMTK \(DCMTKLibrary.version))",
         subcommands: [
             InfoCommand.self, SamplesCommand.self, KeygenCommand.self, EncryptCommand.self, DecryptCommand.self,
-            ServeCommand.self, QueueCommand.self, KmeCommand.self, BenchCommand.self, AnalyzeCommand.self,
+            ServeCommand.self, DecryptorCommand.self, QueueCommand.self, KmeCommand.self, BenchCommand.self,
+            AnalyzeCommand.self, DemoCommand.self,
         ]
     )
 }

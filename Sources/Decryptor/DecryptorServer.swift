@@ -1,0 +1,60 @@
+import Foundation
+public import Logging
+public import Relay
+import Gateway
+public import Protection
+import QKD
+import ServiceLifecycle
+import Hummingbird
+
+/// `qkdgate decryptor`: builds the relay node that restores encrypted objects and runs it until SIGTERM/SIGINT.
+public enum DecryptorServer {
+    public static func relayConfiguration(_ configuration: DecryptorConfiguration) -> RelayConfiguration {
+        var scp = StorageSCPConfiguration(
+            aeTitle: configuration.aeTitle, port: configuration.port, allowedCallingAETitles: configuration.allowedCallers)
+        scp.maxAssociations = configuration.maxAssociations
+        let workers = configuration.workers > 0 ? configuration.workers : ProcessInfo.processInfo.activeProcessorCount
+        return RelayConfiguration(
+            scp: scp, spool: Spool(root: URL(fileURLWithPath: configuration.spoolDirectory, isDirectory: true)),
+            destinations: configuration.destinations, delivery: configuration.retry, workers: workers,
+            retainDeliveredSeconds: configuration.retainDeliveredSeconds)
+    }
+
+    /// The protector: keys by key_ID from this site's KME, kept in the spool's key store.
+    public static func protector(for configuration: DecryptorConfiguration) throws -> ObjectProtector {
+        let kme = configuration.kme
+        guard let certificate = kme.certificate, let privateKey = kme.privateKey, let ca = kme.caCertificate else {
+            throw RelayError.configuration("`kme` needs certificate, privateKey and caCertificate (the KME requires mutual TLS)")
+        }
+        let client = try KMEClient(configuration: KMEClientConfiguration(
+            baseURL: kme.url, peerSAEID: kme.peerSAEID, certificatePath: certificate,
+            privateKeyPath: privateKey, caCertificatePath: ca))
+        let spool = Spool(root: URL(fileURLWithPath: configuration.spoolDirectory, isDirectory: true))
+        try spool.prepare()
+        let store = try RetainedKeySource(
+            base: client, path: spool.root.appendingPathComponent("keys.sqlite"), retentionDays: configuration.keyRetentionDays)
+        // The UID secret is the gateway's business; restoring reads the original UID from the bundle.
+        return ObjectProtector(keySource: store, keySourceKind: .qkd, uidSecret: [])
+    }
+
+    /// Builds the node (tests call this and run the node themselves).
+    public static func makeNode(configuration: DecryptorConfiguration, logger: Logger) throws -> RelayNode {
+        try RelayNode(
+            configuration: relayConfiguration(configuration),
+            intake: DecryptorIntake(destinations: configuration.destinations.map(\.name)),
+            processor: DecryptorProcessor(protector: try protector(for: configuration), unencrypted: configuration.unencrypted,
+                                          outputSyntax: configuration.outputSyntax),
+            logger: logger)
+    }
+
+    public static func run(configuration: DecryptorConfiguration, logger: Logger) async throws {
+        let node = try makeNode(configuration: configuration, logger: logger)
+        var services: [any Service] = []
+        if let adminPort = configuration.adminPort {
+            services.append(AdminServer.makeApplication(node: node, host: configuration.adminHost, port: adminPort))
+        }
+        services.append(node)
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
