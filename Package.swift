@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "DICOM", "Ciphers"], swiftSettings: swiftSettings),
         .testTarget(name: "DCGANTests", dependencies: ["DCGAN", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "RelayTests", dependencies: ["Relay"], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay", "Protection"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay", "Protection", "Decryptor", "Demo"], exclude: ["Scripts"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AnalysisTests",
             dependencies: ["Analysis", "Pixels", "Ciphers", "DICOM", .product(name: "Crypto", package: "swift-crypto")],

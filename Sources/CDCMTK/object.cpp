@@ -91,7 +91,16 @@ int prepareForWriting(cdcmtk_object *object, E_TransferSyntax target, cdcmtk_err
                             "; write Explicit VR Little Endian, JPEG Lossless SV1, JPEG-LS Lossless or RLE instead");
         }
         std::unique_ptr<DcmRepresentationParameter> parameter = parameterFor(target);
+        // DCMTK's JPEG encoder appends its own note to Derivation Description while it compresses. These
+        // encoders are lossless and the object must leave exactly as it came, so the value is put back.
+        OFString derivation;
+        const bool hadDerivation = dataset->findAndGetOFStringArray(DCM_DerivationDescription, derivation).good();
         OFCondition condition = dataset->chooseRepresentation(target, parameter.get());
+        if (hadDerivation) {
+            dataset->putAndInsertOFStringArray(DCM_DerivationDescription, derivation);
+        } else {
+            delete dataset->remove(DCM_DerivationDescription);
+        }
         if (condition.bad() || !dataset->canWriteXfer(target, EXS_LittleEndianExplicit)) {
             return failCondition(error, CDCMTK_WRITE_FAILED, "encoding pixel data as " + syntaxDescription(target) +
                                  " failed; check the Image Pixel attributes", condition);

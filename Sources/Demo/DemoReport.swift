@@ -27,6 +27,8 @@ public struct DemoRow: Sendable, Codable, Equatable {
         case refused
         /// Another sample has the same SOP Instance UID, and the PACS kept that one (one instance per UID).
         case superseded
+        /// The stand-in PACS refused to store it (Orthanc needs patient, study and series identity).
+        case notStorable
         /// Not a readable DICOM file (e.g. a truncated one): no modality could send it, so it was not sent.
         case unreadable
         /// Anything else: not encrypted where it should be, lost, or restored with different pixels.
@@ -73,7 +75,7 @@ public struct DemoReport: Sendable, Codable {
         lines.append("remote PACS: \(pacs); viewer: \(viewer)")
         lines.append("\(rows.count) objects: \(count(.restored)) restored bit-exact, \(count(.forwarded)) without pixel data forwarded, "
                      + "\(count(.refused)) refused by the gateway, \(count(.superseded)) superseded by a same-UID object, "
-                     + "\(count(.unreadable)) unreadable, \(count(.failed)) failed; \(String(format: "%.1f", totalSeconds)) s")
+                     + "\(count(.notStorable)) not storable in the PACS, \(count(.unreadable)) unreadable, \(count(.failed)) failed; \(String(format: "%.1f", totalSeconds)) s")
         lines.append(passed ? "DEMO PASSED" : "DEMO FAILED")
         return lines.joined(separator: "\n")
     }
