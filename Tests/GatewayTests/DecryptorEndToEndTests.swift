@@ -1,6 +1,7 @@
 import DICOM
 import Foundation
 import Protection
+import Relay
 import Testing
 
 /// The whole chain with real peers and the two-process KME link:
@@ -40,7 +41,7 @@ struct DecryptorEndToEndTests {
             return
         }
         let work = try Peers.temporaryDirectory("decryptor-e2e")
-        defer { try? FileManager.default.removeItem(at: work) }
+        defer { if ProcessInfo.processInfo.environment["QKDGATE_KEEP_TEST_FILES"] == nil { try? FileManager.default.removeItem(at: work) } }
 
         // KME: site A and site B as two processes on fixed free ports (B fetches delivered keys from A over mTLS).
         let (portA, portB) = (Peers.freePort(), Peers.freePort())
@@ -134,13 +135,24 @@ struct DecryptorEndToEndTests {
         }
         #expect(originals.count >= 45, "both sample folders must be there (found \(originals.count) objects)")
         for (syntax, group) in Dictionary(grouping: originals, by: \.syntax) {
-            let sent = try Peers.run("/usr/bin/storescu", ["-nh"] + Self.storescuSyntaxFlag(syntax)
+            let sent = try Peers.run("/usr/bin/storescu", ["-nh", "-R"] + Self.storescuSyntaxFlag(syntax)
                                      + ["-aet", "MODALITY", "-aec", "QKDGATE", "127.0.0.1", String(gatewayPort)] + group.map(\.url.path))
             #expect(sent.status == 0, "storescu (\(syntax)): \(sent.output.suffix(1500))")
         }
         let distinct = Set(originals.filter(\.identified).map(\.uid)).count
+        // The gateway's queue says when it is done: every object processed, nothing waiting except what Orthanc
+        // refuses (at most the unidentified ones).
+        let gatewayQueue = try RelayQueue(path: work.appendingPathComponent("gateway-spool/queue.sqlite").path)
+        let unidentified = originals.filter { !$0.identified }.count
+        let delivered = await eventually(timeout: 400, every: .milliseconds(500)) {
+            guard let counts = try? gatewayQueue.counts() else { return false }
+            let total = counts.objectsByState.values.reduce(0, +)
+            let busy = (counts.objectsByState["received"] ?? 0) + (counts.objectsByState["processing"] ?? 0)
+            return total >= originals.count && busy == 0 && counts.pendingByDestination.values.reduce(0, +) <= unidentified
+        }
+        try #require(delivered, "gateway queue: \(String(describing: try? gatewayQueue.counts())); log: \(gateway.child.log.suffix(2000))")
         var ids: [String] = []
-        let stored = await eventually(timeout: 300, every: .milliseconds(500)) {
+        let stored = await eventually(timeout: 60, every: .milliseconds(500)) {
             let listing = (try? Peers.run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(orthancHTTP)/instances"]).output) ?? ""
             ids = (try? JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [String]) ?? []
             return ids.count >= distinct
