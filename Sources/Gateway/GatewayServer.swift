@@ -56,17 +56,32 @@ public enum GatewayServer {
     }
 }
 
-/// `qkdgate queue`: shows and replays dead letters of a (running or stopped) gateway's spool.
+/// `qkdgate queue`: shows and replays dead letters of a (running or stopped) node's spool — the gateway's, or the
+/// decryptor's (same relay core, same queue).
 public enum GatewayQueueCommands {
-    public static func open(configuration: GatewayConfiguration) throws(RelayError) -> RelayQueue {
-        let spool = Spool(root: URL(fileURLWithPath: configuration.spoolDirectory, isDirectory: true))
+    /// What the queue commands need from a node's configuration.
+    public struct Node: Sendable {
+        public var spoolDirectory: String
+        public var destinationNames: [String]
+        public init(spoolDirectory: String, destinationNames: [String]) {
+            self.spoolDirectory = spoolDirectory
+            self.destinationNames = destinationNames
+        }
+    }
+
+    public static func node(_ configuration: GatewayConfiguration) -> Node {
+        Node(spoolDirectory: configuration.spoolDirectory, destinationNames: configuration.destinations.map(\.name))
+    }
+
+    public static func open(node: Node) throws(RelayError) -> RelayQueue {
+        let spool = Spool(root: URL(fileURLWithPath: node.spoolDirectory, isDirectory: true))
         try spool.prepare()
         return try RelayQueue(path: spool.database.path)
     }
 
     /// One line per dead letter plus a summary; no patient attributes.
-    public static func list(configuration: GatewayConfiguration) throws(RelayError) -> String {
-        let queue = try open(configuration: configuration)
+    public static func list(node: Node) throws(RelayError) -> String {
+        let queue = try open(node: node)
         let dead = try queue.deadLetters()
         let counts = try queue.counts()
         var lines = ["dead letters: \(dead.count)"]
@@ -78,21 +93,33 @@ public enum GatewayQueueCommands {
         return lines.joined(separator: "\n")
     }
 
-    public static func retry(configuration: GatewayConfiguration, destination: String?) throws(RelayError) -> Int {
-        if let destination, !configuration.destinations.contains(where: { $0.name == destination }) {
-            throw .configuration("unknown destination `\(destination)`; defined: \(configuration.destinations.map(\.name).joined(separator: ", "))")
+    public static func retry(node: Node, destination: String?) throws(RelayError) -> Int {
+        if let destination, !node.destinationNames.contains(destination) {
+            throw .configuration("unknown destination `\(destination)`; defined: \(node.destinationNames.joined(separator: ", "))")
         }
-        return try open(configuration: configuration).retryDeadLetters(destination: destination)
+        return try open(node: node).retryDeadLetters(destination: destination)
     }
 
-    public static func purge(configuration: GatewayConfiguration) throws(RelayError) -> Int {
-        let queue = try open(configuration: configuration)
-        let spool = Spool(root: URL(fileURLWithPath: configuration.spoolDirectory, isDirectory: true))
+    public static func purge(node: Node) throws(RelayError) -> Int {
+        let queue = try open(node: node)
+        let spool = Spool(root: URL(fileURLWithPath: node.spoolDirectory, isDirectory: true))
         let (purged, finished) = try queue.purgeDeadLetters()
         for id in finished {
             try? FileManager.default.removeItem(at: spool.receivedFile(id: id))
             try? FileManager.default.removeItem(at: spool.outboxFile(id: id))
         }
         return purged
+    }
+
+    public static func list(configuration: GatewayConfiguration) throws(RelayError) -> String {
+        try list(node: node(configuration))
+    }
+
+    public static func retry(configuration: GatewayConfiguration, destination: String?) throws(RelayError) -> Int {
+        try retry(node: node(configuration), destination: destination)
+    }
+
+    public static func purge(configuration: GatewayConfiguration) throws(RelayError) -> Int {
+        try purge(node: node(configuration))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Decryptor
 import Gateway
 import Logging
 
@@ -42,11 +43,21 @@ struct QueueCommand: ParsableCommand {
         subcommands: [List.self, Retry.self, Purge.self])
 
     struct Options: ParsableArguments {
-        @Option(name: .long, help: "Gateway configuration (YAML).")
+        @Option(name: .long, help: "Gateway configuration (YAML), or the decryptor's with --decryptor.")
         var config: String = "conf/gateway.yaml"
 
-        func load() throws -> GatewayConfiguration {
-            do { return try GatewayConfiguration.load(path: config) } catch {
+        @Flag(name: .long, help: "The configuration is a decryptor's (conf/decryptor.yaml).")
+        var decryptor = false
+
+        func load() throws -> GatewayQueueCommands.Node {
+            do {
+                if decryptor {
+                    let configuration = try DecryptorConfiguration.load(path: config)
+                    return .init(spoolDirectory: configuration.spoolDirectory,
+                                 destinationNames: configuration.destinations.map(\.name))
+                }
+                return GatewayQueueCommands.node(try GatewayConfiguration.load(path: config))
+            } catch {
                 FileHandle.standardError.write(Data("qkdgate: invalid configuration: \(error)\n".utf8))
                 throw ExitCode(2)
             }
@@ -56,7 +67,7 @@ struct QueueCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead letters and queue depth.")
         @OptionGroup var options: Options
-        func run() throws { print(try GatewayQueueCommands.list(configuration: try options.load())) }
+        func run() throws { print(try GatewayQueueCommands.list(node: try options.load())) }
     }
 
     struct Retry: ParsableCommand {
@@ -65,7 +76,7 @@ struct QueueCommand: ParsableCommand {
         @Option(name: .long, help: "Only dead letters for this destination.")
         var destination: String?
         func run() throws {
-            let count = try GatewayQueueCommands.retry(configuration: try options.load(), destination: destination)
+            let count = try GatewayQueueCommands.retry(node: try options.load(), destination: destination)
             print("requeued \(count) dead letter(s)")
         }
     }
@@ -74,7 +85,7 @@ struct QueueCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete dead letters (and files nothing else needs).")
         @OptionGroup var options: Options
         func run() throws {
-            let count = try GatewayQueueCommands.purge(configuration: try options.load())
+            let count = try GatewayQueueCommands.purge(node: try options.load())
             print("purged \(count) dead letter(s)")
         }
     }
