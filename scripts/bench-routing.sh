@@ -64,12 +64,14 @@ measure() {
     python3 -c "print(f'{$count/($end-$start):.1f}')"
 }
 
-start_storescp() { /usr/bin/storescp -aet PACS -od "$2" "$1" > "$2.log" 2>&1 & PIDS+=($!); wait_port "$1"; }
+# --fork: a PACS takes several associations at once (the gateway opens two per destination); a single-process
+# storescp would make the second one wait until the first is released.
+start_storescp() { /usr/bin/storescp --fork -aet PACS -od "$2" "$1" > "$2.log" 2>&1 & PIDS+=($!); wait_port "$1"; }
 
 # The embedded KME (both link ends in one process); the gateway is SAE `gateway` at site A.
 "$QKDGATE" kme init-pki --out "$WORK/pki" --port-a 0 --port-b 0 > "$WORK/pki.log" 2>&1
 "$QKDGATE" kme --config "$WORK/pki/kme.yaml" > "$WORK/kme.log" 2>&1 & PIDS+=($!)
-for _ in $(seq 1200); do grep -q "KME ready" "$WORK/kme.log" && break; sleep 0.1; done
+for _ in $(seq 1200); do grep -qs "KME ready" "$WORK/kme.log" && break; sleep 0.1; done
 KME_A=$(grep -m1 "KME ready" "$WORK/kme.log" | grep -o 'https://[^ ]*' | head -1)
 [ -n "$KME_A" ] || { echo "the KME did not start:" >&2; tail -20 "$WORK/kme.log" >&2; exit 1; }
 

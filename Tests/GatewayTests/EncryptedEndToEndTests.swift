@@ -123,6 +123,7 @@ struct EncryptedEndToEndTests {
             }
         }
         var checked = 0
+        var keyIDs: [String] = []
         for (round, batch) in rounds.enumerated() {
             let groups = Dictionary(grouping: batch) { Self.storescuOption(transferSyntax: $0.transferSyntax) ?? "" }
             for (option, group) in groups.sorted(by: { $0.key < $1.key }) {
@@ -144,16 +145,19 @@ struct EncryptedEndToEndTests {
             let stored = work.appendingPathComponent("stored-\(round)")
             try FileManager.default.moveItem(at: pacs.directory, to: stored)
             try FileManager.default.createDirectory(at: pacs.directory, withIntermediateDirectories: true)
-            let seen = try check(round: batch, stored: stored, spool: spool, kme: kme, work: work)
+            let seen = try check(round: batch, stored: stored, spool: spool, kme: kme, work: work, keyIDs: &keyIDs)
             let missing = batch.filter { !seen.contains($0.sopInstanceUID) }.map(\.name)
             #expect(missing.isEmpty, "round \(round): never reached the PACS: \(missing)")
             checked += seen.count
         }
         #expect(checked == accepted.count, "every accepted sample was found at the PACS and checked")
+        // One-time pads: the gateway draws keys from the KME in batches, and still every object has its own.
+        #expect(keyIDs.count >= 20 && Set(keyIDs).count == keyIDs.count, "key_IDs: \(keyIDs.count), distinct: \(Set(keyIDs).count)")
     }
 
     /// Checks one round's stored objects against their inputs; returns the original SOP Instance UIDs checked.
-    func check(round batch: [Sample], stored: URL, spool: URL, kme: KMEProcess, work: URL) throws -> Set<String> {
+    func check(round batch: [Sample], stored: URL, spool: URL, kme: KMEProcess, work: URL,
+               keyIDs: inout [String]) throws -> Set<String> {
         let restored = stored.appendingPathExtension("restored")
         let decrypted = try kme.decrypt(stored, into: restored)
         #expect(decrypted.status == 0, "\(decrypted.output.suffix(3000))")
@@ -174,6 +178,7 @@ struct EncryptedEndToEndTests {
                 let found = try #require(block, "\(sample.name) (\(sample.modality)) arrived without the qkdgate private block")
                 #expect(found.elements["10"]?.contains("[\(profile)]") == true, "\(sample.name): \(found.elements["10"] ?? "no profile")")
                 #expect(found.elements["13"]?.contains("[qkd]") == true, "\(sample.name): key source")
+                keyIDs.append(found.elements["14"] ?? "")
                 #expect((0x10...0x1A).allSatisfy { found.elements[String(format: "%02x", $0)] != nil }, "\(sample.name): \(found.elements.keys.sorted())")
                 let facts = try Dump.values(output.path, ["0002,0010", "0008,0018"])
                 #expect(facts["0002,0010"] == Self.explicitLittleEndian, "\(sample.name)")
