@@ -10,7 +10,8 @@
 #   ratio_passthrough=<b/a> ratio_qkd_hybrid=<c/a> rss_mb=<gateway VmHWM during (d)>
 # Targets: b/a >= 0.80, c/a >= 0.50, rss_mb < 300.
 # Environment: COUNT (500), SIZE (512), BIG_COUNT (2000; 0 skips (d)), QKDGATE_BIN (use this binary instead of
-# building), SCRATCH (build into another scratch path).
+# building), SCRATCH (build into another scratch path), SPOOL_DIR (where the gateways' spools go; default the
+# work folder on disk; SPOOL_DIR=/dev/shm shows how much of the cost is the spool's fsyncs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-500}
@@ -29,8 +30,9 @@ fi
 export TCP_NODELAY=1
 
 WORK=$(mktemp -d /tmp/qkdgate-bench.XXXXXX)
+SPOOLS=$(mktemp -d "${SPOOL_DIR:-$WORK}/qkdgate-spools.XXXXXX")
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK" "$SPOOLS"; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -92,7 +94,7 @@ wait_for_keys() {
 gateway_yaml() { cat <<YAML
 aeTitle: QKDGATE
 port: $1
-spool: $WORK/spool-$3-$1
+spool: $SPOOLS/spool-$3-$1
 logLevel: warning
 destinations:
   - { name: pacs, aeTitle: PACS, host: 127.0.0.1, port: $2, associations: 2 }
@@ -118,7 +120,7 @@ start_gateway() {
     wait_port "$GPORT"
 }
 
-echo "machine: $(nproc) cores; study: $COUNT images ${SIZE}x${SIZE} 16-bit ($(du -sm "$WORK/study" | cut -f1) MB)"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); study: $COUNT images ${SIZE}x${SIZE} 16-bit ($(du -sm "$WORK/study" | cut -f1) MB); spools in $SPOOLS"
 
 # (a) direct
 P=$(free_port); mkdir -p "$WORK/a"; start_storescp "$P" "$WORK/a"
