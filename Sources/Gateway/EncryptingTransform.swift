@@ -13,6 +13,9 @@ public struct EncryptingTransform: ObjectTransform {
         self.protector = protector
     }
 
+    /// Keys fetched per `enc_keys` request (at most the KME's `max_key_per_request`; 128 for `qkdgate kme`).
+    static let keyBatchSize = 16
+
     /// The protector for a configuration: its KME as key source, the spool's gateway secret for UIDs.
     public static func protector(for configuration: GatewayConfiguration) throws -> ObjectProtector {
         guard let kme = configuration.kme else {
@@ -25,7 +28,8 @@ public struct EncryptingTransform: ObjectTransform {
             baseURL: kme.url, peerSAEID: kme.peerSAEID, certificatePath: certificate,
             privateKeyPath: privateKey, caCertificatePath: ca))
         let secret = try GatewaySecret.loadOrCreate(spoolDirectory: configuration.spoolDirectory)
-        return ObjectProtector(keySource: client, keySourceKind: .qkd, uidSecret: secret)
+        return ObjectProtector(keySource: KeyBatcher(source: client, batchSize: keyBatchSize), keySourceKind: .qkd,
+                               uidSecret: secret)
     }
 
     /// The cipher settings a route's profile stands for.
@@ -48,7 +52,8 @@ public struct EncryptingTransform: ObjectTransform {
             let fallback = route.fallback == .aesCTR
                 ? try CipherCatalog.encryptionCipher(ProfileSettings(profile: "aes-ctr")) : nil
             let outcome = try await protector.protect(object, with: cipher, fallback: fallback)
-            try object.write(to: output, transferSyntax: .explicitVRLittleEndian, fsync: true)
+            // No fsync here: the relay fsyncs `output` (and its directory) before it records the result.
+            try object.write(to: output, transferSyntax: .explicitVRLittleEndian, fsync: false)
             return TransformOutcome(
                 sopClassUID: object.string(.sopClassUID) ?? "", sopInstanceUID: outcome.newSOPInstanceUID,
                 transferSyntaxUID: TransferSyntax.explicitVRLittleEndian.uid, profile: outcome.profile)

@@ -1,4 +1,6 @@
 public import Relay
+import DICOM
+import Foundation
 
 /// What the pixel pipeline can take: transfer syntaxes it can decode and pixel formats per profile. The
 /// decodable set is the DICOM module's (DCMTK 3.6.7 codecs + OpenJPEG for JPEG 2000 Part 1; see DICOM.swift);
@@ -56,6 +58,11 @@ public struct GatewayIntake: IntakePolicy {
         guard capabilities.decodableTransferSyntaxes.contains(object.transferSyntaxUID) else {
             return .reject(.cannotUnderstand, reason: "transfer syntax \(object.transferSyntaxUID) cannot be decoded, so route `\(route.name)` (\(route.profile)) cannot encrypt it")
         }
+        // "Decode possible" is part of validation: a compressed object whose frames do not decode would
+        // otherwise get Success and fail only in the worker. Native pixel data was length-checked by the bridge.
+        if object.pixelDataEncapsulated, let problem = Self.decodeProblem(path: object.path) {
+            return .reject(.cannotUnderstand, reason: "compressed Pixel Data does not decode (\(problem)), so route `\(route.name)` (\(route.profile)) cannot encrypt it")
+        }
         if capabilities.supports(route.profile, bitsAllocated: object.bitsAllocated, bitsStored: object.bitsStored) {
             return accept(route.profile)
         }
@@ -64,6 +71,20 @@ public struct GatewayIntake: IntakePolicy {
             return accept(.aesCTR)
         default:
             return .reject(.cannotUnderstand, reason: "pixel format (bits allocated \(object.bitsAllocated), stored \(object.bitsStored)) is not supported by \(route.profile) and route `\(route.name)` has no usable fallback")
+        }
+    }
+
+    /// Decodes the received file once, in memory, to learn whether its frames decode; nil when they do. Only
+    /// for compressed objects on encrypting routes (native data needs no decoder), so the extra decode is paid
+    /// where an undecodable object would otherwise be accepted.
+    static func decodeProblem(path: String) -> String? {
+        do {
+            let object = try DicomObject(contentsOf: URL(fileURLWithPath: path))
+            try object.decodeToNative()
+            _ = try object.pixelDescriptor()
+            return nil
+        } catch {
+            return error.description
         }
     }
 }

@@ -71,13 +71,13 @@ struct ConfigurationTests {
 
     static func object(modality: String, sopClass: String = "1.2.840.10008.5.1.4.1.1.2", calling: String = "CT01",
                        syntax: String = TransferSyntaxUID.explicitLittleEndian, pixels: Bool = true,
-                       bitsAllocated: Int = 16, bitsStored: Int = 12) -> ReceivedObject
+                       bitsAllocated: Int = 16, bitsStored: Int = 12, path: String = "/nonexistent") -> ReceivedObject
     {
         ReceivedObject(callingAETitle: calling, calledAETitle: "QKDGATE", sopClassUID: sopClass, sopInstanceUID: "1.2.3",
                        transferSyntaxUID: syntax, modality: modality, hasPixelData: pixels,
                        pixelDataEncapsulated: !TransferSyntaxUID.uncompressed.contains(syntax), rows: 8, columns: 8,
                        bitsAllocated: bitsAllocated, bitsStored: bitsStored, samplesPerPixel: 1, numberOfFrames: 1,
-                       problem: nil, path: "/nonexistent")
+                       problem: nil, path: path)
     }
 
     /// Routing table as data: object → expected decision.
@@ -88,8 +88,14 @@ struct ConfigurationTests {
         (object(modality: "XC", calling: "OTHER"), .accept(route: "rest", profile: "aes-ctr", destinations: ["pacs"])),
         (object(modality: "SR", pixels: false), .reject(.cannotUnderstand, reason: "")),
         (object(modality: "CT", syntax: TransferSyntaxUID.jpeg2000Part2Lossless), .reject(.cannotUnderstand, reason: "")),
-        (object(modality: "CT", syntax: TransferSyntaxUID.jpeg2000Lossless), .accept(route: "ct", profile: "qkd-hybrid", destinations: ["pacs"])),
-        (object(modality: "CT", syntax: TransferSyntaxUID.jpegLosslessSV1), .accept(route: "ct", profile: "qkd-hybrid", destinations: ["pacs"])),
+        // Compressed objects on an encrypting route are decoded at intake: real files decode, a missing one does not.
+        (object(modality: "CT", syntax: TransferSyntaxUID.jpeg2000Lossless,
+                path: Peers.samples.appendingPathComponent("cr_mono1_10bit_j2k_lossless_13frag.dcm").path),
+         .accept(route: "ct", profile: "qkd-hybrid", destinations: ["pacs"])),
+        (object(modality: "CT", syntax: TransferSyntaxUID.jpegLosslessSV1,
+                path: Peers.repoSamples.appendingPathComponent("ct_phantom_s1_jpeg_lossless.dcm").path),
+         .accept(route: "ct", profile: "qkd-hybrid", destinations: ["pacs"])),
+        (object(modality: "CT", syntax: TransferSyntaxUID.jpegLosslessSV1), .reject(.cannotUnderstand, reason: "")),
     ]
 
     @Test(arguments: 0..<decisions.count)

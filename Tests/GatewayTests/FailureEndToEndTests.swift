@@ -65,7 +65,16 @@ struct FailureEndToEndTests {
         let shortened = try Self.send([Peers.samples.appendingPathComponent("mr_siemens_prisma_private_tags.dcm").path],
                                       port: gatewayPort, extra: ["--shorten-pixels", "100"])
         #expect(shortened.values.allSatisfy { $0.hasPrefix("0xC") }, "shortened pixels: \(shortened)")
-        #expect(Self.quarantined(spool).count == 3)
+        // A compressed object whose first frame does not decode, on the encrypting route: refused at C-STORE
+        // (decoding is part of validation), not accepted and quarantined later by the worker.
+        let jpeg = Peers.samples.appendingPathComponent("us_30frame_jpeg_baseline_ybr422.dcm").path
+        let corrupt = try Self.send([jpeg], port: gatewayPort, extra: ["--corrupt-first-fragment"])
+        #expect(corrupt[jpeg]?.hasPrefix("0xC") == true, "undecodable frame on an encrypting route: \(corrupt)")
+        #expect(Self.quarantined(spool).count == 4)
+        let reasons = Self.quarantined(spool).compactMap {
+            try? String(contentsOf: spool.appendingPathComponent("quarantine/\($0)"), encoding: .utf8)
+        }
+        #expect(reasons.contains { $0.contains("does not decode") }, "\(reasons)")
 
         // The node keeps serving.
         let after = try Self.send([good], port: gatewayPort)

@@ -7,8 +7,17 @@ import Glibc
 enum Peers {
     /// The package root (three levels above this file).
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    /// The shared sample set beside the checkout (`../shared/dicom-samples`; CI always has it).
-    static let samples = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/dicom-samples")
+    /// The shared sample set: `$QKDGATE_SHARED_SAMPLES`, else `../shared/dicom-samples` beside the package root
+    /// (CI always has it), else `../../shared/dicom-samples` (a git worktree one level deeper).
+    static let samples: URL = {
+        if let override = ProcessInfo.processInfo.environment["QKDGATE_SHARED_SAMPLES"] {
+            return URL(fileURLWithPath: override, isDirectory: true)
+        }
+        let parent = packageRoot.deletingLastPathComponent()
+        let candidates = [parent.appendingPathComponent("shared/dicom-samples"),
+                          parent.deletingLastPathComponent().appendingPathComponent("shared/dicom-samples")]
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
+    }()
     /// The project's own synthetic studies.
     static let repoSamples = packageRoot.appendingPathComponent("dicom-samples")
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts")
@@ -255,4 +264,132 @@ func gatewayYAML(port: Int, spool: URL, destinations: [(name: String, ae: String
         """
     text += extra
     return text
+}
+
+/// The embedded KME (`qkdgate kme`, both link ends in one process) on free ports, with its PKI in `work/pki`.
+final class KMEProcess {
+    let child: Child
+    let pki: URL
+    /// Site A (the gateway's SAE) and site B (the decryptor's SAE).
+    let siteA: String
+    let siteB: String
+
+    init(work: URL) async throws {
+        pki = work.appendingPathComponent("pki")
+        let made = try Peers.run(Peers.qkdgate, ["kme", "init-pki", "--out", pki.path, "--port-a", "0", "--port-b", "0"])
+        guard made.status == 0 else { throw TestFailure("kme init-pki failed: \(made.output)") }
+        let process = try Child(Peers.qkdgate, ["kme", "--config", pki.appendingPathComponent("kme.yaml").path],
+                                log: work.appendingPathComponent("kme.log"))
+        guard await eventually(timeout: 120, { process.log.contains("KME ready") }) else {
+            process.stop()
+            throw TestFailure("KME did not start: \(process.log.suffix(2000))")
+        }
+        let readyLine = process.log.split(separator: "\n").first { $0.contains("KME ready") } ?? ""
+        let urls = readyLine.split(separator: " ").filter { $0.hasPrefix("https://") }.map(String.init)
+        guard urls.count >= 2 else { process.stop(); throw TestFailure("no site URLs in: \(readyLine)") }
+        child = process
+        (siteA, siteB) = (urls[0], urls[1])
+    }
+
+    func stop() { child.stop() }
+
+    /// The gateway configuration's `kme:` section (SAE `gateway` at site A, keys for SAE `decryptor`).
+    var gatewaySection: String {
+        """
+        kme:
+          url: \(siteA)
+          saeId: gateway
+          peerSaeId: decryptor
+          certificate: \(pki.path)/gateway.crt
+          privateKey: \(pki.path)/gateway.key
+          caCertificate: \(pki.path)/ca.crt
+
+        """
+    }
+
+    /// `qkdgate decrypt` of every file in `input` into `output` with the decryptor SAE's keys from site B.
+    func decrypt(_ input: URL, into output: URL) throws -> (status: Int32, output: String) {
+        try Peers.run(Peers.qkdgate, ["decrypt", "--kme", siteB, "--cert", "\(pki.path)/decryptor.crt",
+                                      "--key", "\(pki.path)/decryptor.key", "--ca", "\(pki.path)/ca.crt",
+                                      input.path, output.path])
+    }
+}
+
+/// Attribute values as DCMTK's dcmdump prints them (UIDs as numbers), for facts independent of the code under test.
+enum Dump {
+    /// Values of the listed tags ("gggg,eeee"), top level only; absent tags are missing from the result.
+    static func values(_ path: String, _ tags: [String]) throws -> [String: String] {
+        let output = try Peers.run("/usr/bin/dcmdump", ["-q", "-Un"] + tags.flatMap { ["+P", $0] } + [path]).output
+        var result: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard text.hasPrefix("("), text.count > 11 else { continue }
+            let tag = String(text.dropFirst().prefix(9)).lowercased()
+            guard result[tag] == nil else { continue }  // the top-level value comes first
+            if let open = text.firstIndex(of: "["), let close = text[open...].firstIndex(of: "]") {
+                result[tag] = String(text[text.index(after: open)..<close])
+            } else {
+                // Numbers (US, IS as binary) print without brackets: "(0028,0100) US 16   # ..."
+                let fields = text.split(separator: " ", omittingEmptySubsequences: true)
+                if fields.count >= 3 { result[tag] = String(fields[2]) }
+            }
+        }
+        return result
+    }
+
+    /// Whether dcmdump reads the whole file without error (the meaning of "decodes" for a sample).
+    static func reads(_ path: String) -> Bool {
+        ((try? Peers.run("/usr/bin/dcmdump", ["-q", path]).status) ?? 1) == 0
+    }
+
+    /// The qkdgate private block as stored: creator slot and every element of the block, as dcmdump prints them.
+    /// Found by creator string, never by slot (docs/format.md).
+    static func protectionBlock(_ path: String) throws -> (group: String, slot: String, elements: [String: String])? {
+        let output = try Peers.run("/usr/bin/dcmdump", ["-q", "-Un", "+L", path]).output
+        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let creator = lines.first(where: { $0.contains("[QKDGATE PROTECTION 1") && $0.hasPrefix("(") }) else { return nil }
+        let group = String(creator.dropFirst().prefix(4))
+        let slot = String(creator.dropFirst(8).prefix(2))  // (gggg,00xx): xx
+        var elements: [String: String] = [:]
+        for line in lines where line.hasPrefix("(\(group),\(slot)") {
+            let element = String(line.dropFirst(6).prefix(4)).lowercased()  // "(gggg,xxEE)": xxEE
+            elements[String(element.suffix(2))] = line
+        }
+        return (group, slot, elements)
+    }
+}
+
+/// dciodvfy (dicom3tools) "Error" messages of a file, normalised so that those of an input and of the object
+/// the gateway forwarded can be compared as sets.
+///
+/// Normalisation, and why:
+/// - Only the first line of each message that starts with `Error` counts: warnings are not the contract, and a
+///   message quoting a multi-line value (e.g. an XML UT) continues on lines of its own.
+/// - dciodvfy cannot inflate Deflated Explicit VR Little Endian (it stops at "Tag read failed"), so for a
+///   deflated input the baseline is the same dataset inflated by DCMTK (`dcmconv +te`).
+/// - The values of SOP Instance UID and Media Storage SOP Instance UID are replaced by `<uid>` in messages about
+///   them: an encrypted object gets a new UID by design (docs/format.md), and an error such as "illegal root"
+///   then names another value or goes away.
+enum Dciodvfy {
+    static let path = "/usr/bin/dciodvfy"
+
+    static func errors(_ file: String, work: URL) throws -> Set<String> {
+        var target = file
+        let syntax = try Dump.values(file, ["0002,0010"])["0002,0010"]
+        if syntax == "1.2.840.10008.1.2.1.99" {
+            let inflated = work.appendingPathComponent("inflated-\(UUID().uuidString.prefix(8)).dcm").path
+            let converted = try Peers.run("/usr/bin/dcmconv", ["+te", file, inflated])
+            guard converted.status == 0 else { throw TestFailure("dcmconv cannot inflate \(file): \(converted.output)") }
+            target = inflated
+        }
+        let output = try Peers.run(path, [target]).output
+        return Set(output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("Error") }.map(normalise))
+    }
+
+    static func normalise(_ line: String) -> String {
+        guard line.contains("SOPInstanceUID"), let open = line.range(of: "= <") else { return line }
+        let rest = line[open.upperBound...]
+        guard let close = rest.firstIndex(of: ">") else { return line }
+        return String(line[..<open.upperBound]) + "uid" + String(rest[close...])
+    }
 }

@@ -3,11 +3,23 @@
 `<status as 0xXXXX or ERR> <file>`. Options corrupt objects on purpose or spread the files over several
 associations opened at the same time."""
 import argparse
+import struct
 import sys
 import threading
 
 from pydicom import dcmread
 from pynetdicom import AE, StoragePresentationContexts, build_context
+
+
+def corrupt_first_fragment(encapsulated):
+    """Overwrites the bytes of the first fragment after the Basic Offset Table with 0xA5, keeping every item
+    header and length: a well-formed encapsulation whose compressed stream no decoder accepts."""
+    data = bytearray(encapsulated)
+    table_length = struct.unpack_from("<I", data, 4)[0]
+    start = 8 + table_length
+    length = struct.unpack_from("<I", data, start + 4)[0]
+    data[start + 8 : start + 8 + length] = b"\xa5" * length
+    return bytes(data)
 
 
 def send(files, args, results, lock):
@@ -22,6 +34,8 @@ def send(files, args, results, lock):
             ds.file_meta.TransferSyntaxUID = args.relabel_transfer_syntax
         if args.shorten_pixels:
             ds.PixelData = ds.PixelData[: len(ds.PixelData) - args.shorten_pixels]
+        if args.corrupt_first_fragment:
+            ds.PixelData = corrupt_first_fragment(ds.PixelData)
         datasets.append((path, ds))
     contexts = set()
     for _, ds in datasets:
@@ -53,6 +67,7 @@ def main():
     parser.add_argument("--associations", type=int, default=1)
     parser.add_argument("--shorten-pixels", type=int, default=0)
     parser.add_argument("--relabel-transfer-syntax", default="")
+    parser.add_argument("--corrupt-first-fragment", action="store_true")
     args = parser.parse_args()
     results, lock = [], threading.Lock()
     groups = [args.files[i :: args.associations] for i in range(args.associations)]
