@@ -4,6 +4,8 @@
 #     (a) straight to storescp (the baseline),
 #     (b) through the gateway with pass-through,
 #     (c) through the gateway with qkd-hybrid (keys from the embedded KME, ETSI GS QKD 014 over mTLS),
+#   then (e) the encrypted study of (c) from the PACS into the decryptor (keys from KME site B) and on to a viewer
+#   storescp: the decryptor's images/s next to the gateway's (c) (target: within ±25 %),
 #   then (d) a 1 GB study (BIG_COUNT images of 512 KB) through a fresh qkd-hybrid gateway, whose peak RSS
 #   (VmHWM) is reported.
 # Prints images/s per path and the ratios against (a); the last line is
@@ -75,6 +77,7 @@ start_storescp() { /usr/bin/storescp --fork -aet PACS -od "$2" "$1" > "$2.log" 2
 "$QKDGATE" kme --config "$WORK/pki/kme.yaml" > "$WORK/kme.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 1200); do grep -qs "KME ready" "$WORK/kme.log" && break; sleep 0.1; done
 KME_A=$(grep -m1 "KME ready" "$WORK/kme.log" | grep -o 'https://[^ ]*' | head -1)
+KME_B=$(grep -m1 "KME ready" "$WORK/kme.log" | grep -o 'https://[^ ]*' | sed -n 2p)
 [ -n "$KME_A" ] || { echo "the KME did not start:" >&2; tail -20 "$WORK/kme.log" >&2; exit 1; }
 
 # Keys in the KME pool (256-bit units) for the gateway's SAE, via ETSI `status`.
@@ -141,10 +144,38 @@ RSS_C=$(awk '/VmHWM/ {print $2}' /proc/$GPID/status)
 echo "(c) storescu -> gateway (qkd-hybrid) -> storescp:   $C images/s (gateway VmHWM $((RSS_C / 1024)) MB)"
 kill "$GPID" 2>/dev/null || true
 
+# (e) the decryptor: the PACS's encrypted copies of (c) → decryptor (restore, keys by key_ID from site B) → viewer.
+ENCRYPTED=("$GDIR"/*)
+DPORT=$(free_port); VPORT=$(free_port); VDIR="$WORK/viewer-$DPORT"
+mkdir -p "$VDIR"; start_storescp "$VPORT" "$VDIR"
+cat > "$WORK/decryptor-$DPORT.yaml" <<YAML
+aeTitle: QKDDECRYPT
+port: $DPORT
+spool: $SPOOLS/decryptor-$DPORT
+logLevel: warning
+kme:
+  url: $KME_B
+  saeId: decryptor
+  peerSaeId: gateway
+  certificate: $WORK/pki/decryptor.crt
+  privateKey: $WORK/pki/decryptor.key
+  caCertificate: $WORK/pki/ca.crt
+destinations:
+  - { name: viewer, aeTitle: PACS, host: 127.0.0.1, port: $VPORT, associations: 2 }
+YAML
+"$QKDGATE" decryptor --config "$WORK/decryptor-$DPORT.yaml" > "$WORK/decryptor-$DPORT.log" 2>&1 & DPID=$!; PIDS+=($DPID)
+wait_port "$DPORT"
+E=$(measure "$DPORT" "$VDIR" QKDDECRYPT ENCRYPTED)
+RSS_E=$(awk '/VmHWM/ {print $2}' /proc/$DPID/status)
+echo "(e) PACS copies of (c) -> decryptor (restore) -> storescp: $E images/s (decryptor VmHWM $((RSS_E / 1024)) MB)"
+kill "$DPID" 2>/dev/null || true
+
 RATIO_B=$(python3 -c "print(f'{$B/$A:.3f}')")
 RATIO_C=$(python3 -c "print(f'{$C/$A:.3f}')")
 echo "ratio (b)/(a) = $RATIO_B (target >= 0.80)"
 echo "ratio (c)/(a) = $RATIO_C (target >= 0.50)"
+RATIO_E=$(python3 -c "print(f'{$E/$C:.3f}')")
+echo "ratio (e)/(c) = $RATIO_E (decryptor vs encrypting gateway; target 0.75 … 1.25)"
 
 # (d) a 1 GB study through a fresh qkd-hybrid gateway: its peak RSS must stay < 300 MB.
 RSS_MB=na
@@ -160,4 +191,5 @@ if [ "$BIG_COUNT" -gt 0 ]; then
     RSS_MB=$(python3 -c "print(f'{$RSS_KB/1024:.0f}')")
     echo "(d) $BIG_COUNT images ($(du -sm "$WORK/big" | cut -f1) MB) through the qkd-hybrid gateway: $D images/s, $(python3 -c "print(f'{$D*0.5:.0f}')") MB/s, gateway VmHWM $RSS_MB MB (target < 300)"
 fi
+echo "ratio_decryptor_vs_gateway=$RATIO_E"
 echo "ratio_passthrough=$RATIO_B ratio_qkd_hybrid=$RATIO_C rss_mb=$RSS_MB"
