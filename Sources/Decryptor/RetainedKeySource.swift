@@ -12,7 +12,7 @@ import GRDB
 /// nothing here is ever used to encrypt.
 public final class RetainedKeySource: KeySource, Sendable {
     let base: any KeySource
-    let database: DatabaseQueue
+    let database: DatabasePool
     let retentionSeconds: Double
 
     /// `retentionDays` 0 keeps keys without limit.
@@ -26,7 +26,13 @@ public final class RetainedKeySource: KeySource, Sendable {
                 throw KeySourceError.invalidRequest(reason: "cannot create the key store \(path.path); check the spool's permissions")
             }
         }
-        database = try DatabaseQueue(path: path.path)
+        // WAL with synchronous=NORMAL: a committed key survives a crash of the process (the case this store is
+        // for); only a power cut right after the commit could lose it. One fsync per key would halve the
+        // decryptor's throughput for that last case.
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        configuration.busyMode = .timeout(10)
+        database = try DatabasePool(path: path.path, configuration: configuration)
         try database.write { db in
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS retained_key (
