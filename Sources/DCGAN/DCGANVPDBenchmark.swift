@@ -17,7 +17,7 @@ import Darwin
 /// ```swift
 /// var report = try CipherBenchmark(options: options).run()
 /// try DCGANVPDBenchmark.addRows(to: &report, options: options)
-/// print(report.table, DCGANVPDBenchmark.keyGeneration(side: 512, repetitions: 7).table)
+/// print(report.table, try DCGANVPDBenchmark.keyGeneration(side: 512, repetitions: 7).table)
 /// ```
 public enum DCGANVPDBenchmark {
     public static let label = "dcgan-vpd"
