@@ -34,7 +34,11 @@ public enum DCGANError: Error, Sendable, Equatable, CustomStringConvertible {
 /// One ConvTranspose2d (+ optional BatchNorm folded to a per-channel scale and shift) of the generator.
 struct GeneratorLayer: Sendable {
     let inChannels: Int, outChannels: Int, stride: Int, padding: Int
-    /// Weights reordered to [in][ky][kx][out] so the inner loop runs over contiguous output channels.
+    /// Output channels rounded up to a multiple of 4: the stride of this layer's output pixels (the extra
+    /// channels stay 0), so that every block of output channels is whole `SIMD4<Float>` vectors.
+    var outStride: Int { (outChannels + 3) & ~3 }
+    /// Weights reordered to [ky][kx][in][out] with `outStride` out entries per row (the padding is 0), so that for
+    /// one kernel tap the input channels run over contiguous rows of output channels.
     let weights: [Float]
     /// y = x·scale + shift per output channel (scale = γ/√(var+ε), shift = β − mean·scale); nil: no BN.
     let scale: [Float]?, shift: [Float]?
@@ -84,9 +88,10 @@ public struct Generator: Sendable {
                 throw .malformed(reason: "layer \(index) header (in \(cin), out \(cout), kernel \(kernel))")
             }
             let raw = try reader.float16s(cin * cout * 16)
-            var reordered = [Float](repeating: 0, count: raw.count)
+            let outStride = (cout + 3) & ~3
+            var reordered = [Float](repeating: 0, count: 16 * cin * outStride)
             for i in 0..<cin { for o in 0..<cout { for k in 0..<16 {
-                reordered[(i * 16 + k) * cout + o] = raw[(i * cout + o) * 16 + k]
+                reordered[(k * cin + i) * outStride + o] = raw[(i * cout + o) * 16 + k]
             } } }
             var scale: [Float]? = nil, shift: [Float]? = nil
             if hasBN == 1 {
@@ -114,19 +119,22 @@ public struct Generator: Sendable {
     /// The image for one latent vector: 3×64×64 floats in [−1, 1], channel-major (C, H, W) like PyTorch.
     public func generate(latent: [Float]) -> [Float] {
         precondition(latent.count == Self.latentSize, "the generator takes a 100-value latent vector")
-        var activation = latent   // layout (H, W, C), here 1×1×100
+        var activation = latent   // layout (H, W, C) with `inStride` floats per pixel, here 1×1×100
+        var inStride = Self.latentSize
         var side = 1
         for (index, layer) in layers.enumerated() {
             let outSide = (side - 1) * layer.stride - 2 * layer.padding + Self.kernel
-            var out = [Float](repeating: 0, count: outSide * outSide * layer.outChannels)
-            Self.transposedConvolution(activation, side: side, layer: layer, into: &out, outSide: outSide)
+            let outStride = layer.outStride
+            var out = [Float](repeating: 0, count: outSide * outSide * outStride)
+            Self.transposedConvolution(activation, side: side, inStride: inStride, layer: layer, into: &out,
+                                       outSide: outSide)
             let cout = layer.outChannels
             out.withUnsafeMutableBufferPointer { o in
                 if let scale = layer.scale, let shift = layer.shift {
                     for p in 0..<(outSide * outSide) {
                         for c in 0..<cout {
-                            let y = o[p * cout + c] * scale[c] + shift[c]
-                            o[p * cout + c] = y > 0 ? y : 0   // BN layers are followed by ReLU
+                            let y = o[p * outStride + c] * scale[c] + shift[c]
+                            o[p * outStride + c] = y > 0 ? y : 0   // BN layers are followed by ReLU
                         }
                     }
                 } else if index == layers.count - 1 {
@@ -134,36 +142,65 @@ public struct Generator: Sendable {
                 }
             }
             activation = out
+            inStride = outStride
             side = outSide
         }
         // (H, W, C) → (C, H, W)
         let plane = side * side
-        var chw = [Float](repeating: 0, count: activation.count)
-        for p in 0..<plane { for c in 0..<3 { chw[c * plane + p] = activation[p * 3 + c] } }
+        var chw = [Float](repeating: 0, count: 3 * plane)
+        for p in 0..<plane { for c in 0..<3 { chw[c * plane + p] = activation[p * inStride + c] } }
         return chw
     }
 
-    /// out[y][x][o] += in[i][j][c] · w[c][ky][kx][o] with y = i·stride − padding + ky (PyTorch ConvTranspose2d).
-    static func transposedConvolution(_ input: [Float], side: Int, layer: GeneratorLayer, into out: inout [Float],
-                                      outSide: Int) {
-        let cin = layer.inChannels, cout = layer.outChannels
+    /// out[y][x][o] += in[i][j][c] · w[c][o][ky][kx] with y = i·stride − padding + ky (PyTorch ConvTranspose2d).
+    ///
+    /// For one input pixel and one kernel tap this is a vector–matrix product over the input channels; it is
+    /// accumulated in registers for 16 (or 4) output channels at a time and added to the output once, rather than
+    /// read and written back for every input channel.
+    static func transposedConvolution(_ input: [Float], side: Int, inStride: Int, layer: GeneratorLayer,
+                                      into out: inout [Float], outSide: Int) {
+        let cin = layer.inChannels, outStride = layer.outStride
         input.withUnsafeBufferPointer { x in
             layer.weights.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { o in
+                    guard let xBase = x.baseAddress, let wBase = w.baseAddress, let oBase = o.baseAddress else { return }
+                    let weights = UnsafeRawPointer(wBase), outputs = UnsafeMutableRawPointer(oBase)
+                    let floatSize = MemoryLayout<Float>.stride
                     for i in 0..<side {
                         for j in 0..<side {
+                            let pixel = xBase + (i * side + j) * inStride
                             for ky in 0..<kernel {
                                 let y = i * layer.stride - layer.padding + ky
                                 guard y >= 0, y < outSide else { continue }
                                 for kx in 0..<kernel {
                                     let xx = j * layer.stride - layer.padding + kx
                                     guard xx >= 0, xx < outSide else { continue }
-                                    let target = (y * outSide + xx) * cout
-                                    for c in 0..<cin {
-                                        let value = x[(i * side + j) * cin + c]
-                                        if value == 0 { continue }   // ReLU output is often exactly 0
-                                        let row = ((c * kernel + ky) * kernel + kx) * cout
-                                        for oc in 0..<cout { o[target + oc] += value * w[row + oc] }
+                                    let target = (y * outSide + xx) * outStride
+                                    let tap = (ky * kernel + kx) * cin * outStride
+                                    var block = 0
+                                    while block + 16 <= outStride {
+                                        var acc = SIMD16<Float>()
+                                        for c in 0..<cin {
+                                            let row = weights.loadUnaligned(
+                                                fromByteOffset: (tap + c * outStride + block) * floatSize, as: SIMD16<Float>.self)
+                                            acc += row * pixel[c]
+                                        }
+                                        let at = (target + block) * floatSize
+                                        let sum = outputs.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self) + acc
+                                        outputs.storeBytes(of: sum, toByteOffset: at, as: SIMD16<Float>.self)
+                                        block += 16
+                                    }
+                                    while block < outStride {
+                                        var acc = SIMD4<Float>()
+                                        for c in 0..<cin {
+                                            let row = weights.loadUnaligned(
+                                                fromByteOffset: (tap + c * outStride + block) * floatSize, as: SIMD4<Float>.self)
+                                            acc += row * pixel[c]
+                                        }
+                                        let at = (target + block) * floatSize
+                                        let sum = outputs.loadUnaligned(fromByteOffset: at, as: SIMD4<Float>.self) + acc
+                                        outputs.storeBytes(of: sum, toByteOffset: at, as: SIMD4<Float>.self)
+                                        block += 4
                                     }
                                 }
                             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Ciphers
+import DCGAN
 
 /// `qkdgate bench …`: performance measurements (reported as ratios against a baseline run alongside).
 struct BenchCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct BenchCommand: ParsableCommand {
 struct BenchCiphersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ciphers",
-        abstract: "Single-core throughput of qkd-hybrid and aes-ctr versus AES-256-GCM; cost per pixel by image size."
+        abstract: "Single-core throughput of qkd-hybrid, dcgan-vpd and aes-ctr versus AES-256-GCM; cost per pixel by image size; dcgan-vpd key generation."
     )
 
     @Option(help: "Side of the 16-bit and RGB throughput images.")
@@ -33,7 +34,11 @@ struct BenchCiphersCommand: ParsableCommand {
             }
             return side
         }
-        let benchmark = CipherBenchmark(options: .init(imageSize: size, scalingSizes: sides, repetitions: repetitions))
-        print(try benchmark.run().table)
+        let options = CipherBenchmark.Options(imageSize: size, scalingSizes: sides, repetitions: repetitions)
+        var report = try CipherBenchmark(options: options).run()
+        try DCGANVPDBenchmark.addRows(to: &report, options: options)
+        print(report.table)
+        print("")
+        print(try DCGANVPDBenchmark.keyGeneration(side: size, repetitions: max(repetitions, 5)).table)
     }
 }

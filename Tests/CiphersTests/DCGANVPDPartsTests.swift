@@ -104,6 +104,44 @@ struct DCGANVPDPartsTests {
         }
     }
 
+    @Test func stepIsBitIdenticalToTheSharedFunctions() {
+        // The scalar step and both lanes of the paired step against the plain composition of DeterministicMath's
+        // acos and cos, on edges (the acos branch points, the clamp) and on random states.
+        func reference(_ y: Double) -> Double {
+            let angle = DeterministicMath.acos(y > 1 ? 1 : (y < -1 ? -1 : y))
+            let c = DeterministicMath.cos(angle * OneDECMap.gain * angle)
+            return 1 - 2 * (c * c)
+        }
+        var inputs: [Double] = [-1, 1, 0, -0.0, 0.5, -0.5, 0.5.nextUp, 0.5.nextDown, (-0.5).nextUp, (-0.5).nextDown,
+                                1.0.nextDown, (-1.0).nextUp, 1.25, -1.25, 0.25, -0.25]
+        var rng = SplitMix64(seed: 1_234)
+        for _ in 0..<50_000 { inputs.append(Double.random(in: -1.05...1.05, using: &rng)) }
+        var mismatches = 0
+        for (index, y) in inputs.enumerated() {
+            let other = inputs[(index * 7 + 3) % inputs.count]
+            let pair = OneDECPair.step(SIMD2(y, other))
+            if OneDECMap.step(y).bitPattern != reference(y).bitPattern || pair[0].bitPattern != reference(y).bitPattern
+                || pair[1].bitPattern != reference(other).bitPattern {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func pairedStreamsAreTheSingleStreams() throws {
+        let schedule = try VPDKeySchedule(secret: (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 91 &+ 7) })
+        for bits in [1, 5, 8, 12, 16] {
+            let count = 1_000 + bits
+            let k4 = schedule.words(4, count: count, bits: bits), k8 = schedule.words(8, count: count, bits: bits)
+            let narrow = bits <= 8 ? schedule.wordPair(count: count, bits: bits, as: UInt8.self) : nil
+            let wide = schedule.wordPair(count: count, bits: bits, as: UInt16.self)
+            #expect(wide.k4.map(UInt32.init) == k4 && wide.k8.map(UInt32.init) == k8, "\(bits) bits")
+            if let narrow {
+                #expect(narrow.k4.map(UInt32.init) == k4 && narrow.k8.map(UInt32.init) == k8, "\(bits) bits")
+            }
+        }
+    }
+
     @Test func lyapunovExponentIsPositiveAtTheChosenMu() {
         // λ = mean log|f'(y)| along an orbit, f' by a central difference of the map itself.
         var y = 0.3

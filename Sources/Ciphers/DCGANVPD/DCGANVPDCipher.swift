@@ -94,15 +94,22 @@ public struct DCGANVPDCipher: PixelCipher {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Everything derived from a key for one geometry: the permutations and key words (the key-stream cost).
+    /// Everything derived from a key for one geometry: the permutations, the rule's tables and the key words
+    /// (the key-stream cost); the pixel work then only reads it.
     public struct Schedule: Sendable {
         let bits: Int
-        let rule: VPDRule
+        let rows: Int, columns: Int, planes: Int
         let planetTable: [UInt8]
-        let rows1: [Int], columns1: [Int], planes1: [Int]
-        let rows2: [Int], columns2: [Int], planes2: [Int]
-        let zigzag: [Int32]
-        let k4: [UInt32], k8: [UInt32]
+        let round1: VPDShuffle, round2: VPDShuffle
+        /// The rule and its inverse as 12-bit substitution tables (`VPDStages.substitutionTable`).
+        let encodeTable: [UInt16], decodeTable: [UInt16]
+        let words: KeyWords
+    }
+
+    /// K4 and K8 in the working type of the pixel work: bytes for n ≤ 8, 16-bit words above.
+    enum KeyWords: Sendable {
+        case narrow(k4: [UInt8], k8: [UInt8])
+        case wide(k4: [UInt16], k8: [UInt16])
     }
 
     /// Builds the key streams of `key` for images shaped like `descriptor`.
@@ -124,14 +131,22 @@ public struct DCGANVPDCipher: PixelCipher {
         let planes = descriptor.frames * descriptor.components
         let n = descriptor.bitsStored
         let count = descriptor.valueCount
+        let words: KeyWords
+        if n <= 8 {
+            let pair = keys.wordPair(count: count, bits: n, as: UInt8.self)
+            words = .narrow(k4: pair.k4, k8: pair.k8)
+        } else {
+            let pair = keys.wordPair(count: count, bits: n, as: UInt16.self)
+            words = .wide(k4: pair.k4, k8: pair.k8)
+        }
         return Schedule(
-            bits: n, rule: rule, planetTable: PlanetTable.codeTable(at: time),
-            rows1: keys.permutation(1, count: rows), columns1: keys.permutation(2, count: columns),
-            planes1: keys.permutation(3, count: planes),
-            rows2: keys.permutation(5, count: rows), columns2: keys.permutation(6, count: columns),
-            planes2: keys.permutation(7, count: planes),
-            zigzag: VPDStages.zigzagOrder(rows: rows, columns: columns),
-            k4: keys.words(4, count: count, bits: n), k8: keys.words(8, count: count, bits: n))
+            bits: n, rows: rows, columns: columns, planes: planes, planetTable: PlanetTable.codeTable(at: time),
+            round1: VPDShuffle(rows: keys.permutation(1, count: rows), columns: keys.permutation(2, count: columns),
+                               planes: keys.permutation(3, count: planes)),
+            round2: VPDShuffle(rows: keys.permutation(5, count: rows), columns: keys.permutation(6, count: columns),
+                               planes: keys.permutation(7, count: planes)),
+            encodeTable: VPDStages.substitutionTable(rule.planet), decodeTable: VPDStages.substitutionTable(rule.inverse),
+            words: words)
     }
 
     public func encrypt(_ plain: PixelBuffer, key: CipherKey) throws(CipherError) -> PixelBuffer {
@@ -142,38 +157,90 @@ public struct DCGANVPDCipher: PixelCipher {
         try decrypt(cipher, schedule: schedule(key: key, descriptor: cipher.descriptor))
     }
 
-    /// The pixel work alone, with streams built beforehand (`schedule(key:descriptor:)`).
+    /// The pixel work alone, with streams built beforehand (`schedule(key:descriptor:)`):
+    /// VPD → shuffle(K1,K2,K3) → zigzag(K4) → VPD → shuffle(K5,K6,K7) → zigzag(K4) → planet XOR(K8).
     public func encrypt(_ plain: PixelBuffer, schedule s: Schedule) throws(CipherError) -> PixelBuffer {
         try checkGeometry(plain.descriptor, s)
-        var v = plain.values
-        let planeSize = plain.descriptor.planeSize
-        VPDStages.vpdEncode(&v, bits: s.bits, rule: s.rule)
-        VPDStages.shuffle(&v, rows: s.rows1, columns: s.columns1, planes: s.planes1, inverse: false)
-        VPDStages.zigzagEncode(&v, planeSize: planeSize, order: s.zigzag, key: s.k4, bits: s.bits)
-        VPDStages.vpdEncode(&v, bits: s.bits, rule: s.rule)
-        VPDStages.shuffle(&v, rows: s.rows2, columns: s.columns2, planes: s.planes2, inverse: false)
-        VPDStages.zigzagEncode(&v, planeSize: planeSize, order: s.zigzag, key: s.k4, bits: s.bits)
-        VPDStages.planetEncode(&v, bits: s.bits, table: s.planetTable, key: s.k8)
-        return try rebuilt(plain, v)
+        switch s.words {
+        case .narrow(let k4, let k8): return try rebuilt(plain, Self.encryptValues(plain.values, s, k4, k8))
+        case .wide(let k4, let k8): return try rebuilt(plain, Self.encryptValues(plain.values, s, k4, k8))
+        }
     }
 
+    /// The inverse stages in reverse order.
     public func decrypt(_ cipher: PixelBuffer, schedule s: Schedule) throws(CipherError) -> PixelBuffer {
         try checkGeometry(cipher.descriptor, s)
-        var v = cipher.values
-        let planeSize = cipher.descriptor.planeSize
-        VPDStages.planetDecode(&v, bits: s.bits, table: s.planetTable, key: s.k8)
-        VPDStages.zigzagDecode(&v, planeSize: planeSize, order: s.zigzag, key: s.k4, bits: s.bits)
-        VPDStages.shuffle(&v, rows: s.rows2, columns: s.columns2, planes: s.planes2, inverse: true)
-        VPDStages.vpdDecode(&v, bits: s.bits, rule: s.rule)
-        VPDStages.zigzagDecode(&v, planeSize: planeSize, order: s.zigzag, key: s.k4, bits: s.bits)
-        VPDStages.shuffle(&v, rows: s.rows1, columns: s.columns1, planes: s.planes1, inverse: true)
-        VPDStages.vpdDecode(&v, bits: s.bits, rule: s.rule)
-        return try rebuilt(cipher, v)
+        switch s.words {
+        case .narrow(let k4, let k8): return try rebuilt(cipher, Self.decryptValues(cipher.values, s, k4, k8))
+        case .wide(let k4, let k8): return try rebuilt(cipher, Self.decryptValues(cipher.values, s, k4, k8))
+        }
+    }
+
+    static func encryptValues<Word: FixedWidthInteger & UnsignedInteger>(
+        _ values: [UInt32], _ s: Schedule, _ k4: [Word], _ k8: [Word]
+    ) -> [UInt32] {
+        var work = WorkingArrays<Word>(narrowing: values, bits: s.bits)
+        s.encodeTable.withUnsafeBufferPointer { lut in
+            k4.withUnsafeBufferPointer { key in
+                if s.bits == Word.bitWidth {
+                    encryptPasses(&work, s, lut, VPDChains<Word, FullWidth>(schedule: s, key: key))
+                } else {
+                    encryptPasses(&work, s, lut, VPDChains<Word, PartialWidth>(schedule: s, key: key))
+                }
+            }
+        }
+        if s.planetTable == PlanetTable.solarOrder { return work.widened(xor: k8) }
+        var out = work.widened()
+        VPDStages.planetEncode(&out, bits: s.bits, table: s.planetTable, key: k8.map { UInt32($0) })
+        return out
+    }
+
+    private static func encryptPasses<Word, Width>(
+        _ work: inout WorkingArrays<Word>, _ s: Schedule, _ lut: UnsafeBufferPointer<UInt16>, _ chains: VPDChains<Word, Width>
+    ) {
+        for round in [s.round1, s.round2] {
+            work.vpd(bits: s.bits, lut: lut, decode: false)
+            round.withUnsafe { shuffle in work.pass { chains.shuffleForward($0, $1, shuffle) } }
+            work.pass { chains.backwardScatter($0, $1) }
+        }
+    }
+
+    static func decryptValues<Word: FixedWidthInteger & UnsignedInteger>(
+        _ values: [UInt32], _ s: Schedule, _ k4: [Word], _ k8: [Word]
+    ) -> [UInt32] {
+        var work: WorkingArrays<Word>
+        if s.planetTable == PlanetTable.solarOrder {
+            work = WorkingArrays<Word>(narrowing: values, bits: s.bits, xor: k8)
+        } else {
+            var planets = values
+            VPDStages.planetDecode(&planets, bits: s.bits, table: s.planetTable, key: k8.map { UInt32($0) })
+            work = WorkingArrays<Word>(narrowing: planets, bits: s.bits)
+        }
+        s.decodeTable.withUnsafeBufferPointer { lut in
+            k4.withUnsafeBufferPointer { key in
+                if s.bits == Word.bitWidth {
+                    decryptPasses(&work, s, lut, VPDChains<Word, FullWidth>(schedule: s, key: key))
+                } else {
+                    decryptPasses(&work, s, lut, VPDChains<Word, PartialWidth>(schedule: s, key: key))
+                }
+            }
+        }
+        return work.widened()
+    }
+
+    private static func decryptPasses<Word, Width>(
+        _ work: inout WorkingArrays<Word>, _ s: Schedule, _ lut: UnsafeBufferPointer<UInt16>, _ chains: VPDChains<Word, Width>
+    ) {
+        for round in [s.round2, s.round1] {
+            work.pass { chains.gatherBackwardInverse($0, $1) }
+            round.withUnsafe { shuffle in work.pass { chains.forwardInverseScatter($0, $1, shuffle) } }
+            work.vpd(bits: s.bits, lut: lut, decode: true)
+        }
     }
 
     private func checkGeometry(_ d: PixelDescriptor, _ s: Schedule) throws(CipherError) {
-        guard d.bitsStored == s.bits, d.valueCount == s.k4.count, d.rows == s.rows1.count,
-              d.columns == s.columns1.count, d.frames * d.components == s.planes1.count else {
+        guard d.bitsStored == s.bits, d.rows == s.rows, d.columns == s.columns,
+              d.frames * d.components == s.planes else {
             throw .invalidKey(profile: Self.profileName, reason: "the schedule was built for another image geometry")
         }
     }

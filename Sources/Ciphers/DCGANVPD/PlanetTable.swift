@@ -43,6 +43,9 @@ public enum PlanetTable {
         }
     }
 
+    /// The code table when the distance order is the solar order (always, see above): code c ↦ planet c.
+    static let solarOrder: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7]
+
     /// Planets (solar-order indices) sorted by ascending distance at `time`: code c (000 … 111) ↦ that planet.
     public static func codeTable(at time: VPDTimestamp) -> [UInt8] {
         let d = distances(at: time)
