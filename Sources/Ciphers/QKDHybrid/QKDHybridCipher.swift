@@ -172,7 +172,8 @@ struct QKDHybridEngine: Sendable {
         let n = values.count
         let low = UInt32(bitsStored - m)
         let topMask = UInt32((1 << m) - 1)
-        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 6 * n)
+        let chainScratch = QKDHybridStages.chainScratchCount(m: m)
+        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 6 * n + chainScratch)
         defer { scratch.deallocate() }
         let a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
         let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
@@ -184,27 +185,42 @@ struct QKDHybridEngine: Sendable {
         let forwardAndBackward = UnsafeBufferPointer(rebasing: stream[0..<(2 * n)])
         let offsets = UnsafeBufferPointer(rebasing: stream[(2 * n)..<(3 * n)])
 
-        for i in 0..<n { a[i] = UInt16(truncatingIfNeeded: (values[i] >> low) & topMask) }
+        let evenColumns = columns % 2 == 0
         if encrypting {
+            for i in 0..<n { a[i] = UInt16(truncatingIfNeeded: (values[i] >> low) & topMask) }
             QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(a), into: b, temporary: temporary, keys: keys)
             tables.valueShuffle.withUnsafeBufferPointer { table in
                 QKDHybridStages.shuffleEncrypt(UnsafeBufferPointer(b), into: a, temporary: temporary, table: table, keys: keys)
             }
-            QKDHybridStages.affineChainEncrypt(a, stream: forwardAndBackward, keys: keys)
-            QKDHybridStages.blockTransformEncrypt(a, offsets: offsets, keys: keys)
-            QKDHybridStages.waveletEncrypt(a, keys: keys)
-            tables.mobiusThenPolynomial.withUnsafeBufferPointer { QKDHybridStages.substitute(a, table: $0) }
+            QKDHybridStages.affineChainEncrypt(
+                a, stream: forwardAndBackward, keys: keys,
+                scratch: UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + chainScratch)]))
+            if evenColumns {
+                QKDHybridStages.blockAndRowsEncrypt(a, offsets: offsets, keys: keys)
+            } else {
+                QKDHybridStages.blockTransformEncrypt(a, offsets: offsets, keys: keys)
+                QKDHybridStages.waveletRowsEncrypt(a, keys: keys)
+            }
+            tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
+                QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(a), keys: keys, table: table, into: values, low: low)
+            }
         } else {
-            tables.mobiusThenPolynomial.withUnsafeBufferPointer { QKDHybridStages.substitute(a, table: $0) }
-            QKDHybridStages.waveletDecrypt(a, keys: keys)
-            QKDHybridStages.blockTransformDecrypt(a, offsets: offsets, keys: keys)
-            QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys)
+            tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
+                QKDHybridStages.loadSubstituteAndColumnsDecrypt(UnsafeBufferPointer(values), low: low, table: table, keys: keys, into: a)
+            }
+            if evenColumns {
+                QKDHybridStages.blockAndRowsDecrypt(a, offsets: offsets, keys: keys)
+            } else {
+                QKDHybridStages.waveletRowsDecrypt(a, keys: keys)
+                QKDHybridStages.blockTransformDecrypt(a, offsets: offsets, keys: keys)
+            }
+            QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys, temporary: temporary)
             tables.valueShuffle.withUnsafeBufferPointer { table in
                 QKDHybridStages.shuffleDecrypt(UnsafeBufferPointer(a), into: b, temporary: temporary, table: table, keys: keys)
             }
             QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(b), into: a, temporary: temporary, keys: keys)
+            let lowMask = (UInt32(1) << low) &- 1
+            for i in 0..<n { values[i] = (values[i] & lowMask) | (UInt32(a[i]) << low) }
         }
-        let lowMask = (UInt32(1) << low) &- 1
-        for i in 0..<n { values[i] = (values[i] & lowMask) | (UInt32(a[i]) << low) }
     }
 }
