@@ -154,31 +154,39 @@ struct QKDHybridEngine: Sendable {
 
     func run(_ values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, parallel: Bool) {
         let planeSize = rows * columns
+        let scratchCount = 6 * planeSize + max(rows, columns) + QKDHybridStages.chainScratchCount(m: m)
         // The pointer is shared by the workers; each touches only its own plane's range.
         nonisolated(unsafe) let shared = values
-        let work: @Sendable (Int) -> Void = { plane in
-            let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
-            self.process(plane: plane, values: slice, encrypting: encrypting)
-        }
         if parallel && planeCount > 1 {
-            DispatchQueue.concurrentPerform(iterations: planeCount, execute: work)
+            DispatchQueue.concurrentPerform(iterations: planeCount) { plane in
+                let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
+                let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: scratchCount)
+                defer { scratch.deallocate() }
+                self.process(plane: plane, values: slice, encrypting: encrypting, scratch: scratch)
+            }
         } else {
-            for plane in 0..<planeCount { work(plane) }
+            // One scratch for all planes: a fresh multi-megabyte allocation per plane costs its page faults again.
+            let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: scratchCount)
+            defer { scratch.deallocate() }
+            for plane in 0..<planeCount {
+                let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
+                process(plane: plane, values: slice, encrypting: encrypting, scratch: scratch)
+            }
         }
     }
 
-    /// Runs all stages on one plane. Scratch: three m-bit planes and 3N key words, allocated once per plane.
-    func process(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool) {
+    /// Runs all stages on one plane. `scratch` holds three m-bit planes, 3N key words, one row and the chain
+    /// tables (`6N + max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
+    func process(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, scratch: UnsafeMutableBufferPointer<UInt16>) {
         let n = values.count
         let low = UInt32(bitsStored - m)
-        let topMask = UInt32((1 << m) - 1)
         let chainScratch = QKDHybridStages.chainScratchCount(m: m)
-        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 6 * n + chainScratch)
-        defer { scratch.deallocate() }
         let a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
         let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
         let temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
         let stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
+        let rowCount = max(rows, columns)
+        guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + rowCount)]).baseAddress else { return }
         let keys = QKDHybridPlaneKeys(
             schedule: schedule, plane: UInt32(plane), rows: rows, columns: columns, m: m,
             inverse: !encrypting, stream: stream)
@@ -187,14 +195,14 @@ struct QKDHybridEngine: Sendable {
 
         let evenColumns = columns % 2 == 0
         if encrypting {
-            for i in 0..<n { a[i] = UInt16(truncatingIfNeeded: (values[i] >> low) & topMask) }
-            QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(a), into: b, temporary: temporary, keys: keys)
             tables.valueShuffle.withUnsafeBufferPointer { table in
-                QKDHybridStages.shuffleEncrypt(UnsafeBufferPointer(b), into: a, temporary: temporary, table: table, keys: keys)
+                QKDHybridStages.scrambleAndShuffle(
+                    values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a, output: b,
+                    temporary: temporary, row: row)
             }
             QKDHybridStages.affineChainEncrypt(
                 a, stream: forwardAndBackward, keys: keys,
-                scratch: UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + chainScratch)]))
+                scratch: UnsafeMutableBufferPointer(rebasing: scratch[(6 * n + rowCount)..<(6 * n + rowCount + chainScratch)]))
             if evenColumns {
                 QKDHybridStages.blockAndRowsEncrypt(a, offsets: offsets, keys: keys)
             } else {
@@ -216,11 +224,9 @@ struct QKDHybridEngine: Sendable {
             }
             QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys, temporary: temporary)
             tables.valueShuffle.withUnsafeBufferPointer { table in
-                QKDHybridStages.shuffleDecrypt(UnsafeBufferPointer(a), into: b, temporary: temporary, table: table, keys: keys)
+                QKDHybridStages.unshuffleAndUnscramble(
+                    a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
             }
-            QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(b), into: a, temporary: temporary, keys: keys)
-            let lowMask = (UInt32(1) << low) &- 1
-            for i in 0..<n { values[i] = (values[i] & lowMask) | (UInt32(a[i]) << low) }
         }
     }
 }

@@ -2,51 +2,260 @@
 /// stage allows it. Every function here is O(pixels), allocation-free, and has its exact inverse next to it.
 /// Arithmetic is in UInt32 with wrap-around and a final `& mask`, which is arithmetic mod 2^m.
 enum QKDHybridStages {
-    // MARK: Bit-plane scrambling (spec stage 2)
+    // MARK: Bit-plane scrambling (spec stage 2) and pixel/value shuffling, rotation, flipping (spec stage 3)
+    //
+    // Scrambling: y bit k at (r, c) = x bit k at (R_k[r], C_k[c]). Computed as transpose, per-bit row gather with
+    // the C_k, transpose back, per-bit row gather with the R_k: every inner loop then runs along contiguous rows
+    // (vectorisable) instead of gathering single bits across the plane; the result is the same value for value.
+    // Shuffling: w1[r, (c + s[r]) mod C] = S[y[r, c]]; w2[(r + t[c]) mod R, c] = w1[r, c];
+    // z[dihedral(r, (c + u[r]) mod C)] = w2[r, c]. Neighbouring stages share passes: the extraction rides on the
+    // first transpose, S and the first shear on the last row gather, and the column shear on the dihedral pass.
+    // Decryption runs the same passes backwards with the inverse permutations and S^−1.
 
-    /// `output` bit k at (r, c) = `input` bit k at (rowPermutation_k[r], columnPermutation_k[c]) for k < m.
-    /// Decryption calls it with the inverse permutations. `temporary` is scratch; `input` is left unchanged.
-    ///
-    /// Computed as: transpose, per-bit row gather with the column permutations, transpose back, per-bit row
-    /// gather with the row permutations. Every inner loop then runs along contiguous rows (vectorisable) instead
-    /// of gathering single bits across the plane; the result is the same value for value.
-    @inline(never) static func scrambleBitPlanes(
-        _ input: UnsafeBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>,
-        temporary: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys
+    /// Encryption, spec stages 2 and 3: the top m bits of `values` (v >> low) → z in `result`. `output`,
+    /// `temporary` (planes) and `row` (max(rows, columns) values) are scratch.
+    static func scrambleAndShuffle(
+        values: UnsafeBufferPointer<UInt32>, low: UInt32, keys: borrowing QKDHybridPlaneKeys,
+        valueShuffle: UnsafeBufferPointer<UInt16>, into result: UnsafeMutableBufferPointer<UInt16>,
+        output: UnsafeMutableBufferPointer<UInt16>, temporary: UnsafeMutableBufferPointer<UInt16>,
+        row: UnsafeMutablePointer<UInt16>
     ) {
         let rows = keys.rows, columns = keys.columns, m = keys.m
+        transposeExtracting(values, low: low, mask: UInt32((1 << m) - 1), rows: rows, columns: columns, into: temporary)
         keys.columnPermutations.withUnsafeBufferPointer { columnPermutations in
-            transpose(input, rows: rows, columns: columns, into: temporary)
-            gatherBitRows(UnsafeBufferPointer(temporary), rows: columns, length: rows, m: m,
-                          permutations: columnPermutations, into: output)
+            for r in 0..<columns {
+                gatherBitRow(UnsafeBufferPointer(temporary), row: r, rows: columns, length: rows, m: m,
+                             permutations: columnPermutations, into: output.baseAddress! + r * rows)
+            }
         }
         transpose(UnsafeBufferPointer(output), rows: columns, columns: rows, into: temporary)
+        // w1 into `output`: per row, gather the bits (into `row`), then S and the first shear.
         keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
-            gatherBitRows(UnsafeBufferPointer(temporary), rows: rows, length: columns, m: m,
-                          permutations: rowPermutations, into: output)
+            keys.shiftRowsFirst.withUnsafeBufferPointer { s in
+                for r in 0..<rows {
+                    gatherBitRow(UnsafeBufferPointer(temporary), row: r, rows: rows, length: columns, m: m,
+                                 permutations: rowPermutations, into: row)
+                    let base = r * columns, shift = Int(s[r])
+                    for c in 0..<(columns - shift) { output[base + c + shift] = valueShuffle[Int(row[c])] }
+                    for c in (columns - shift)..<columns { output[base + c + shift - columns] = valueShuffle[Int(row[c])] }
+                }
+            }
         }
+        shearColumnsAndTurn(UnsafeBufferPointer(output), keys: keys, temporary: temporary, into: result)
     }
 
-    /// output[r, c] = Σ_k (input[P_k[r], c] & 2^k), for a rows × length layout.
-    @inline(never) static func gatherBitRows(
-        _ input: UnsafeBufferPointer<UInt16>, rows: Int, length: Int, m: Int,
-        permutations: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<UInt16>
+    /// Decryption, the inverse of `scrambleAndShuffle` (`keys` holds the inverse permutations, `valueShuffle` is
+    /// S^−1): z in `input` (overwritten) → the top m bits of `values`. `other`, `temporary` and `row` are scratch.
+    static func unshuffleAndUnscramble(
+        _ input: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
+        valueShuffle: UnsafeBufferPointer<UInt16>, other: UnsafeMutableBufferPointer<UInt16>,
+        temporary: UnsafeMutableBufferPointer<UInt16>,
+        row: UnsafeMutablePointer<UInt16>, into values: UnsafeMutableBufferPointer<UInt32>, low: UInt32
     ) {
-        guard let source = input.baseAddress, let destinationBase = output.baseAddress else { return }
-        for r in 0..<rows {
-            let destination = destinationBase + r * length
-            let first = source + Int(permutations[r]) * length
-            for c in 0..<length { destination[c] = first[c] & 1 }
-            for k in 1..<max(m, 1) {
-                let bit = UInt16(truncatingIfNeeded: 1 << k)
-                let row = source + Int(permutations[k * rows + r]) * length
-                for c in 0..<length { destination[c] |= row[c] & bit }
+        let rows = keys.rows, columns = keys.columns, m = keys.m
+        // w1 into `temporary`.
+        unturnAndUnshearColumns(UnsafeBufferPointer(input), keys: keys, scratch: other, into: temporary)
+        // y^T into `input`: S^−1 and the first shear undone on the way through the transpose.
+        keys.shiftRowsFirst.withUnsafeBufferPointer { s in
+            let tile = 32
+            var r0 = 0
+            while r0 < rows {
+                let r1 = min(r0 + tile, rows)
+                var c0 = 0
+                while c0 < columns {
+                    let c1 = min(c0 + tile, columns)
+                    for r in r0..<r1 {
+                        let base = r * columns, shift = Int(s[r])
+                        for c in c0..<c1 {
+                            var source = c &+ shift
+                            if source >= columns { source &-= columns }
+                            input[c * rows + r] = valueShuffle[Int(temporary[base + source])]
+                        }
+                    }
+                    c0 = c1
+                }
+                r0 = r1
+            }
+        }
+        keys.columnPermutations.withUnsafeBufferPointer { columnPermutations in
+            for r in 0..<columns {
+                gatherBitRow(UnsafeBufferPointer(input), row: r, rows: columns, length: rows, m: m,
+                             permutations: columnPermutations, into: temporary.baseAddress! + r * rows)
+            }
+        }
+        transpose(UnsafeBufferPointer(temporary), rows: columns, columns: rows, into: input)
+        let lowMask = (UInt32(1) << low) &- 1
+        keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
+            for r in 0..<rows {
+                gatherBitRow(UnsafeBufferPointer(input), row: r, rows: rows, length: columns, m: m,
+                             permutations: rowPermutations, into: row)
+                let stored = values.baseAddress! + r * columns
+                for c in 0..<columns { stored[c] = (stored[c] & lowMask) | (UInt32(row[c]) << low) }
             }
         }
     }
 
+    /// destination[c] = Σ_k (input[P_k[r], c] & 2^k) for c < length, in a rows × length layout.
+    @inline(__always)
+    static func gatherBitRow(
+        _ input: UnsafeBufferPointer<UInt16>, row r: Int, rows: Int, length: Int, m: Int,
+        permutations: UnsafeBufferPointer<Int32>, into destination: UnsafeMutablePointer<UInt16>
+    ) {
+        guard let source = input.baseAddress else { return }
+        let first = source + Int(permutations[r]) * length
+        for c in 0..<length { destination[c] = first[c] & 1 }
+        for k in 1..<max(m, 1) {
+            let bit = UInt16(truncatingIfNeeded: 1 << k)
+            let other = source + Int(permutations[k * rows + r]) * length
+            for c in 0..<length { destination[c] |= other[c] & bit }
+        }
+    }
+
+    /// Column shear then (row shear + dihedral map): z[dihedral(r, (c + u[r]) mod C)] = w1[(r − t[c]) mod R, c].
+    /// `input`, `temporary` and `output` are three different planes.
+    static func shearColumnsAndTurn(
+        _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
+        temporary: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        let rows = keys.rows, columns = keys.columns
+        let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
+        keys.shiftColumns.withUnsafeBufferPointer { t in
+            keys.shiftRowsSecond.withUnsafeBufferPointer { u in
+                if columnStep == 1 || columnStep == -1 {
+                    // Rows of z are rows of w2: strips of 32 columns, so that the rows being read stay in cache
+                    // and each write run is 32 consecutive values.
+                    var c0 = 0
+                    while c0 < columns {
+                        let c1 = min(c0 + 32, columns)
+                        for r in 0..<rows {
+                            let shift = Int(u[r]), rowBase = base &+ rowStep &* r
+                            for c in c0..<c1 {
+                                var source = r &- Int(t[c])
+                                if source < 0 { source &+= rows }
+                                var c2 = c &+ shift
+                                if c2 >= columns { c2 &-= columns }
+                                output[rowBase &+ columnStep &* c2] = input[source &* columns &+ c]
+                            }
+                        }
+                        c0 = c1
+                    }
+                } else {
+                    // Transposed: w2 first (strips, as above), then bands of 32 rows column by column, so that
+                    // each write run is 32 consecutive values of z and the 32 rows being read stay in L1.
+                    var c0 = 0
+                    while c0 < columns {
+                        let c1 = min(c0 + 32, columns)
+                        for r in 0..<rows {
+                            let row = r &* columns
+                            for c in c0..<c1 {
+                                var source = r &- Int(t[c])
+                                if source < 0 { source &+= rows }
+                                temporary[row &+ c] = input[source &* columns &+ c]
+                            }
+                        }
+                        c0 = c1
+                    }
+                    var r0 = 0
+                    while r0 < rows {
+                        let r1 = min(r0 &+ 32, rows)
+                        for c2 in 0..<columns {
+                            let destination = base &+ columnStep &* c2
+                            for r in r0..<r1 {
+                                var c = c2 &- Int(u[r])
+                                if c < 0 { c &+= columns }
+                                output[destination &+ rowStep &* r] = temporary[r &* columns &+ c]
+                            }
+                        }
+                        r0 = r1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inverse of `shearColumnsAndTurn`: w1 into `output` from z in `input`; three different planes.
+    static func unturnAndUnshearColumns(
+        _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
+        scratch: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        let rows = keys.rows, columns = keys.columns
+        let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
+        keys.shiftColumns.withUnsafeBufferPointer { t in
+            keys.shiftRowsSecond.withUnsafeBufferPointer { u in
+                if columnStep == 1 || columnStep == -1 {
+                    var c0 = 0
+                    while c0 < columns {
+                        let c1 = min(c0 + 32, columns)
+                        for r in 0..<rows {
+                            let shift = Int(u[r]), rowBase = base &+ rowStep &* r
+                            for c in c0..<c1 {
+                                var destination = r &- Int(t[c])
+                                if destination < 0 { destination &+= rows }
+                                var c2 = c &+ shift
+                                if c2 >= columns { c2 &-= columns }
+                                output[destination &* columns &+ c] = input[rowBase &+ columnStep &* c2]
+                            }
+                        }
+                        c0 = c1
+                    }
+                } else {
+                    // w2 into `scratch` (bands of 32 rows, column by column), then the column shear into `output`.
+                    var r0 = 0
+                    while r0 < rows {
+                        let r1 = min(r0 &+ 32, rows)
+                        for c2 in 0..<columns {
+                            let source = base &+ columnStep &* c2
+                            for r in r0..<r1 {
+                                var c = c2 &- Int(u[r])
+                                if c < 0 { c &+= columns }
+                                scratch[r &* columns &+ c] = input[source &+ rowStep &* r]
+                            }
+                        }
+                        r0 = r1
+                    }
+                    var c0 = 0
+                    while c0 < columns {
+                        let c1 = min(c0 + 32, columns)
+                        for r in 0..<rows {
+                            let row = r &* columns
+                            for c in c0..<c1 {
+                                var source = r &+ Int(t[c])
+                                if source >= rows { source &-= rows }
+                                output[row &+ c] = scratch[source &* columns &+ c]
+                            }
+                        }
+                        c0 = c1
+                    }
+                }
+            }
+        }
+    }
+
+    /// output (columns × rows) = transpose of the top bits ((v >> low) & mask) of input (rows × columns).
+    static func transposeExtracting(
+        _ input: UnsafeBufferPointer<UInt32>, low: UInt32, mask: UInt32, rows: Int, columns: Int,
+        into output: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        let tile = 32
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(r0 + tile, rows)
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(c0 + tile, columns)
+                for r in r0..<r1 {
+                    for c in c0..<c1 {
+                        output[c * rows + r] = UInt16(truncatingIfNeeded: (input[r * columns + c] &>> low) & mask)
+                    }
+                }
+                c0 = c1
+            }
+            r0 = r1
+        }
+    }
+
     /// output (columns × rows) = transpose of input (rows × columns), in 32 × 32 tiles for the caches.
-    @inline(never) static func transpose(
+    static func transpose(
         _ input: UnsafeBufferPointer<UInt16>, rows: Int, columns: Int, into output: UnsafeMutableBufferPointer<UInt16>
     ) {
         let tile = 32
@@ -63,102 +272,6 @@ enum QKDHybridStages {
             }
             r0 = r1
         }
-    }
-
-    // MARK: Pixel shuffling, value shuffling, rotation / flipping (spec stage 3)
-
-    /// Encryption: `output[position(r, c)] = valueShuffle[input[r · C + c]]`, where position(r, c) is:
-    /// c1 = (c + s[r]) mod C, r1 = (r + t[c1]) mod R, c2 = (c1 + u[r1]) mod C, then the dihedral map of (r1, c2).
-    /// Done as three passes (row rotation with the value table, column rotation, row rotation with the dihedral
-    /// map), each sequential in memory. `temporary` is scratch.
-    @inline(never) static func shuffleEncrypt(
-        _ input: UnsafeBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>,
-        temporary: UnsafeMutableBufferPointer<UInt16>, table: UnsafeBufferPointer<UInt16>,
-        keys: borrowing QKDHybridPlaneKeys
-    ) {
-        let rows = keys.rows, columns = keys.columns
-        let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
-        keys.shiftRowsFirst.withUnsafeBufferPointer { s in
-            // Pass 1: w1[r, (c + s[r]) mod C] = S[y[r, c]] into `output`.
-            for r in 0..<rows {
-                let row = r * columns, shift = Int(s[r])
-                for c in 0..<(columns - shift) { output[row + c + shift] = table[Int(input[row + c])] }
-                for c in (columns - shift)..<columns { output[row + c + shift - columns] = table[Int(input[row + c])] }
-            }
-        }
-        keys.shiftColumns.withUnsafeBufferPointer { t in
-            // Pass 2: w2[(r + t[c]) mod R, c] = w1[r, c], written as a gather into `temporary`, in strips of 32
-            // columns so that the rows being read stay in cache.
-            var c0 = 0
-            while c0 < columns {
-                let c1 = min(c0 + 32, columns)
-                for r in 0..<rows {
-                    let row = r * columns
-                    for c in c0..<c1 {
-                        var source = r &- Int(t[c])
-                        if source < 0 { source &+= rows }
-                        temporary[row + c] = output[source &* columns &+ c]
-                    }
-                }
-                c0 = c1
-            }
-        }
-        keys.shiftRowsSecond.withUnsafeBufferPointer { u in
-            // Pass 3: z[dihedral(r, (c + u[r]) mod C)] = w2[r, c].
-            for r in 0..<rows {
-                let row = r * columns, shift = Int(u[r])
-                let rowBase = base &+ rowStep &* r
-                for c in 0..<columns {
-                    var c2 = c &+ shift
-                    if c2 >= columns { c2 &-= columns }
-                    output[rowBase &+ columnStep &* c2] = temporary[row + c]
-                }
-            }
-        }
-    }
-
-    /// Inverse of `shuffleEncrypt` (`table` is the inverse value table): the three passes in reverse, as gathers.
-    @inline(never) static func shuffleDecrypt(
-        _ input: UnsafeBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>,
-        temporary: UnsafeMutableBufferPointer<UInt16>, table: UnsafeBufferPointer<UInt16>,
-        keys: borrowing QKDHybridPlaneKeys
-    ) {
-        let rows = keys.rows, columns = keys.columns
-        let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
-        keys.shiftRowsSecond.withUnsafeBufferPointer { u in
-            for r in 0..<rows {
-                let row = r * columns, shift = Int(u[r])
-                let rowBase = base &+ rowStep &* r
-                for c in 0..<columns {
-                    var c2 = c &+ shift
-                    if c2 >= columns { c2 &-= columns }
-                    temporary[row + c] = input[rowBase &+ columnStep &* c2]
-                }
-            }
-        }
-        keys.shiftColumns.withUnsafeBufferPointer { t in
-            var c0 = 0
-            while c0 < columns {
-                let c1 = min(c0 + 32, columns)
-                for r in 0..<rows {
-                    let row = r * columns
-                    for c in c0..<c1 {
-                        var source = r &+ Int(t[c])
-                        if source >= rows { source &-= rows }
-                        output[row + c] = temporary[source &* columns &+ c]
-                    }
-                }
-                c0 = c1
-            }
-        }
-        keys.shiftRowsFirst.withUnsafeBufferPointer { s in
-            for r in 0..<rows {
-                let row = r * columns, shift = Int(s[r])
-                for c in 0..<(columns - shift) { temporary[row + c] = table[Int(output[row + c + shift])] }
-                for c in (columns - shift)..<columns { temporary[row + c] = table[Int(output[row + c + shift - columns])] }
-            }
-        }
-        for i in 0..<output.count { output[i] = temporary[i] }
     }
 
     // MARK: Diffusion 1 — chained affine transform with a non-linear function
@@ -312,7 +425,7 @@ enum QKDHybridStages {
 
     /// Blocks of 4 consecutive values (raster order within the plane): butterflies and a rotation as lifting
     /// steps, then y_j ← μ_j · y_j + ν_t. A last partial block (N mod 4 values) gets the modulation only.
-    @inline(never) static func blockTransformEncrypt(
+    static func blockTransformEncrypt(
         _ v: UnsafeMutableBufferPointer<UInt16>, offsets: UnsafeBufferPointer<UInt16>,
         keys: borrowing QKDHybridPlaneKeys
     ) {
@@ -342,7 +455,7 @@ enum QKDHybridStages {
     }
 
     /// Inverse of `blockTransformEncrypt`; `keys` holds the inverse multipliers.
-    @inline(never) static func blockTransformDecrypt(
+    static func blockTransformDecrypt(
         _ v: UnsafeMutableBufferPointer<UInt16>, offsets: UnsafeBufferPointer<UInt16>,
         keys: borrowing QKDHybridPlaneKeys
     ) {
