@@ -12,7 +12,7 @@ enum QKDHybridReference {
         let d = buffer.descriptor
         let rows = d.rows, columns = d.columns, n = rows * columns, bitsStored = d.bitsStored
         let mask = UInt32((1 << m) - 1)
-        let schedule = KeySchedule(secret: secret, profile: "qkd-hybrid", version: QKDHybridCipher.currentFormatVersion)
+        let schedule = KeySchedule(secret: secret, profile: "qkd-hybrid", version: 2)
         let tables = ObjectTables(schedule: schedule, m: m)
         var output = buffer.values
         for plane in 0..<(d.frames * d.components) {
@@ -20,8 +20,9 @@ enum QKDHybridReference {
             // §6.1 extraction.
             let x = (0..<n).map { (buffer.values[start + $0] >> UInt32(bitsStored - m)) & mask }
             // §3.3 permutations, §5 plane parameters.
-            var chen = ChenWordStream(seed: schedule.bytes("chen", plane: UInt32(plane), count: 48))
-            var ikeda = IkedaWordStream(seed: schedule.bytes("ikeda", plane: UInt32(plane), count: 24))
+            // §3: transients of format version 2.
+            var chen = ChenWordStream(seed: schedule.bytes("chen", plane: UInt32(plane), count: 48), transientSteps: 500)
+            var ikeda = IkedaWordStream(seed: schedule.bytes("ikeda", plane: UInt32(plane), count: 24), transientSteps: 100)
             let rowPermutations = (0..<m).map { _ in Permutations.fisherYates(count: rows) { chen.below($0) } }
             let columnPermutations = (0..<m).map { _ in Permutations.fisherYates(count: columns) { ikeda.below($0) } }
             var g = schedule.generator("stream", plane: UInt32(plane))

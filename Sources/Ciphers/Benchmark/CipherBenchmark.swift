@@ -150,7 +150,8 @@ public struct CipherBenchmark: Sendable {
                 let schedule = KeySchedule(secret: secret, profile: QKDHybridCipher.profileName, version: QKDHybridCipher.currentFormatVersion)
                 let tables = QKDHybridTables(schedule: schedule, m: m)
                 let keys = QKDHybridPlaneKeys(
-                    schedule: schedule, plane: 0, rows: side, columns: side, m: m, inverse: false, stream: stream)
+                    schedule: schedule, formatVersion: QKDHybridCipher.currentFormatVersion, plane: 0, rows: side,
+                    columns: side, m: m, inverse: false, stream: stream)
                 check = tables.valueShuffle.count + keys.rowPermutations.count
             }
             precondition(check > 0, "the key schedule produced no tables")

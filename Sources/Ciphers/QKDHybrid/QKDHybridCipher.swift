@@ -20,7 +20,11 @@ public import Pixels
 /// Supported: BitsStored 1 … 16 (any BitsAllocated, signedness, samples, planar configuration, frames).
 public struct QKDHybridCipher: PixelCipher {
     public static let profileName = "qkd-hybrid"
-    public static let currentFormatVersion = 1
+    /// Version 2 differs from version 1 only in the chaotic transients (docs/ciphers/qkd-hybrid.md §3) and,
+    /// through the HKDF salt, in every derived value. Version 1 objects still decrypt with
+    /// `QKDHybridCipher(formatVersion: 1)`.
+    public static let currentFormatVersion = 2
+    public static let supportedFormatVersions = 1...2
     /// The name of the public parameter that carries the plane setting.
     public static let planesParameter = "planes"
 
@@ -64,13 +68,20 @@ public struct QKDHybridCipher: PixelCipher {
     /// Process planes (frames × components) on all cores. The benchmark turns it off to measure one core.
     public var parallel: Bool
 
-    public init(planes: Planes = .msb(4), parallel: Bool = true) {
+    /// The format this instance writes and reads (one of `supportedFormatVersions`).
+    public let formatVersion: Int
+
+    /// `formatVersion` other than the current one is for decrypting older objects; check a version read from
+    /// an object against `supportedFormatVersions` first.
+    public init(planes: Planes = .msb(4), parallel: Bool = true, formatVersion: Int = currentFormatVersion) {
+        precondition(Self.supportedFormatVersions.contains(formatVersion),
+                     "qkd-hybrid format version \(formatVersion) is not one of \(Self.supportedFormatVersions)")
         self.planes = planes
         self.parallel = parallel
+        self.formatVersion = formatVersion
     }
 
     public var profile: String { Self.profileName }
-    public var formatVersion: Int { Self.currentFormatVersion }
 
     public func checkSupported(_ descriptor: PixelDescriptor) throws(CipherError) {
         do {
@@ -122,7 +133,7 @@ public struct QKDHybridCipher: PixelCipher {
         }
         let engine = QKDHybridEngine(
             schedule: KeySchedule(secret: key.secret, profile: profile, version: formatVersion),
-            descriptor: descriptor, m: try planes(of: key).encryptedPlanes(bitsStored: descriptor.bitsStored),
+            formatVersion: formatVersion, descriptor: descriptor, m: try planes(of: key).encryptedPlanes(bitsStored: descriptor.bitsStored),
             encrypting: encrypting)
         var output = input
         output.values.withUnsafeMutableBufferPointer { values in
@@ -135,6 +146,7 @@ public struct QKDHybridCipher: PixelCipher {
 /// One object's run: tables built once, then each plane independently (in parallel when asked).
 struct QKDHybridEngine: Sendable {
     let schedule: KeySchedule
+    let formatVersion: Int
     let rows: Int
     let columns: Int
     let planeCount: Int
@@ -142,8 +154,9 @@ struct QKDHybridEngine: Sendable {
     let m: Int
     let tables: QKDHybridTables
 
-    init(schedule: KeySchedule, descriptor: PixelDescriptor, m: Int, encrypting: Bool) {
+    init(schedule: KeySchedule, formatVersion: Int, descriptor: PixelDescriptor, m: Int, encrypting: Bool) {
         self.schedule = schedule
+        self.formatVersion = formatVersion
         rows = descriptor.rows
         columns = descriptor.columns
         planeCount = descriptor.frames * descriptor.components
@@ -188,7 +201,7 @@ struct QKDHybridEngine: Sendable {
         let rowCount = max(rows, columns)
         guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + rowCount)]).baseAddress else { return }
         let keys = QKDHybridPlaneKeys(
-            schedule: schedule, plane: UInt32(plane), rows: rows, columns: columns, m: m,
+            schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
             inverse: !encrypting, stream: stream)
         let forwardAndBackward = UnsafeBufferPointer(rebasing: stream[0..<(2 * n)])
         let offsets = UnsafeBufferPointer(rebasing: stream[(2 * n)..<(3 * n)])

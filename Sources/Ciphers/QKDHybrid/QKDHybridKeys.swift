@@ -127,15 +127,19 @@ struct QKDHybridPlaneKeys {
     var subbandMultipliers: (UInt32, UInt32, UInt32, UInt32)
     var subbandOffsets: (UInt32, UInt32, UInt32, UInt32)
 
-    init(schedule: KeySchedule, plane: UInt32, rows: Int, columns: Int, m: Int, inverse: Bool,
+    init(schedule: KeySchedule, formatVersion: Int, plane: UInt32, rows: Int, columns: Int, m: Int, inverse: Bool,
          stream: UnsafeMutableBufferPointer<UInt16>) {
         self.rows = rows
         self.columns = columns
         self.m = m
         let mask = UInt32((1 << m) - 1)
 
-        var chen = ChenWordStream(seed: schedule.bytes(QKDHybridLabel.chen, plane: plane, count: 48))
-        var ikeda = IkedaWordStream(seed: schedule.bytes(QKDHybridLabel.ikeda, plane: plane, count: 24))
+        var chen = ChenWordStream(
+            seed: schedule.bytes(QKDHybridLabel.chen, plane: plane, count: 48),
+            transientSteps: ChenWordStream.transientSteps(formatVersion: formatVersion))
+        var ikeda = IkedaWordStream(
+            seed: schedule.bytes(QKDHybridLabel.ikeda, plane: plane, count: 24),
+            transientSteps: IkedaWordStream.transientSteps(formatVersion: formatVersion))
         var rowPermutations = [Int32]()
         var columnPermutations = [Int32]()
         rowPermutations.reserveCapacity(m * rows)
