@@ -75,16 +75,19 @@ struct ChaoticSystemTests {
         #expect(abs(spectrum.reduce(0, +) - (-29)) < 0.5, "\(spectrum)")
     }
 
-    /// Key-derived initial conditions stay on a bounded, moving orbit after the transient.
+    /// Key-derived initial conditions stay on a bounded, moving orbit after the (format version 2) transient, and
+    /// that transient is long enough to have left the neighbourhood of the origin, where every start lies: on the
+    /// attractor x3 stays well above the initial conditions' range (≤ 0.8).
     @Test func orbitsFromManyKeysStayBoundedAndMove() {
         var rng = SplitMix64(seed: 99)
         for _ in 0..<20 {
             let seed = (0..<48).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            var chen = ChenWordStream(seed: seed)
+            var chen = ChenWordStream(seed: seed, transientSteps: ChenWordStream.transientSteps(formatVersion: 2))
+            #expect(chen.state.x3 > 2)
             let words = (0..<600).map { _ in chen.next() }
             for x in chen.state.components { #expect(x.isFinite && abs(x) < 200) }
             #expect(Set(words).count > 590)
-            var ikeda = IkedaWordStream(seed: Array(seed[0..<24]))
+            var ikeda = IkedaWordStream(seed: Array(seed[0..<24]), transientSteps: IkedaWordStream.transientSteps(formatVersion: 2))
             let ikedaWords = (0..<400).map { _ in ikeda.next() }
             #expect(ikeda.x.isFinite && ikeda.y.isFinite && abs(ikeda.x) < 10 && abs(ikeda.y) < 10)
             #expect(Set(ikedaWords).count > 390)
@@ -93,7 +96,7 @@ struct ChaoticSystemTests {
 
     /// Fisher–Yates from chaotic words yields permutations, and their inverses undo them.
     @Test func permutationsAreBijectionsWithInverses() {
-        var chen = ChenWordStream(seed: [UInt8](repeating: 7, count: 48))
+        var chen = ChenWordStream(seed: [UInt8](repeating: 7, count: 48), transientSteps: 500)
         for n in [1, 2, 3, 17, 512] {
             let p = Permutations.fisherYates(count: n) { chen.below($0) }
             #expect(Set(p).count == n && p.allSatisfy { $0 >= 0 && Int($0) < n })

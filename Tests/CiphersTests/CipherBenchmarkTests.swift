@@ -14,5 +14,7 @@ struct CipherBenchmarkTests {
         #expect(report.throughput.first { $0.image.contains("16-bit") }?.pixelBytes == 16 * 16 * 2)
         #expect(report.scaling.count == 6 && report.scaling.allSatisfy { $0.encryptNanosecondsPerPixel > 0 })
         #expect(report.table.contains("aes-256-gcm") && report.table.contains("qkd-hybrid all"))
+        #expect(report.keySchedule.map(\.side) == [8, 8, 16, 16])
+        #expect(report.keySchedule.allSatisfy { $0.microseconds > 0 })
     }
 }

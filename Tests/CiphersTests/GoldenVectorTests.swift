@@ -3,7 +3,7 @@ import Testing
 @testable import Ciphers
 import Pixels
 
-/// Golden vectors: they pin the format (docs/ciphers/qkd-hybrid.md, format version 1) so that any change to a
+/// Golden vectors: they pin the format (docs/ciphers/qkd-hybrid.md, format versions 1 and 2) so that any change to a
 /// stream, stage or choice is noticed and the version bumped. They were produced by this implementation, so on
 /// their own they prove nothing about correctness; that is what the independent tests are for (exact round
 /// trips, libm comparison of DeterministicMath, the Lyapunov spectrum, NPCR/UACI and key sensitivity).
@@ -20,9 +20,9 @@ struct GoldenVectorTests {
     }
 
     @Test func keyStreamsStartAsPinned() {
-        var chen = ChenWordStream(seed: Self.schedule.bytes("chen", plane: 0, count: 48))
+        var chen = ChenWordStream(seed: Self.schedule.bytes("chen", plane: 0, count: 48), transientSteps: 2_000)
         #expect(Self.hexWords((0..<8).map { _ in chen.next() }) == Golden.chen)
-        var ikeda = IkedaWordStream(seed: Self.schedule.bytes("ikeda", plane: 0, count: 24))
+        var ikeda = IkedaWordStream(seed: Self.schedule.bytes("ikeda", plane: 0, count: 24), transientSteps: 1_000)
         #expect(Self.hexWords((0..<6).map { _ in ikeda.next() }) == Golden.ikeda)
         var generator = Self.schedule.generator("stream", plane: 0)
         #expect(Self.hexWords((0..<4).map { _ in generator.next() }) == Golden.planeGenerator)
@@ -43,14 +43,30 @@ struct GoldenVectorTests {
         // 8-bit RGB, 2 frames of 8 × 6, interleaved, mode all.
         let rgbDescriptor = PixelDescriptor(rows: 6, columns: 8, frames: 2, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8)
         let rgb = try PixelBuffer(descriptor: rgbDescriptor, values: (0..<rgbDescriptor.valueCount).map { (i: Int) -> UInt32 in UInt32((i * 7) % 256) })
-        let rgbSealed = try QKDHybridCipher().encrypt(rgb, key: CipherKey(secret: Self.secret, parameters: ["planes": "all"]))
-        #expect(try Self.sha256(rgbSealed) == Golden.rgbAll)
-
+        let rgbKey = CipherKey(secret: Self.secret, parameters: ["planes": "all"])
         // 12 bits stored in 16, 32 × 32, mode msb:4.
         let ctDescriptor = PixelDescriptor(rows: 32, columns: 32, bitsAllocated: 16, bitsStored: 12)
         let ct = try PixelBuffer(descriptor: ctDescriptor, values: (0..<1024).map { (i: Int) -> UInt32 in UInt32((i * 37 + (i / 32) * 11) % 4096) })
-        let ctSealed = try QKDHybridCipher().encrypt(ct, key: CipherKey(secret: Self.secret, parameters: ["planes": "msb:4"]))
-        #expect(try Self.sha256(ctSealed) == Golden.ctMSB4)
+        let ctKey = CipherKey(secret: Self.secret, parameters: ["planes": "msb:4"])
+
+        // Format version 1: the pins from before version 2, so version 1 objects still decrypt.
+        let version1 = QKDHybridCipher(formatVersion: 1)
+        let rgbSealed1 = try version1.encrypt(rgb, key: rgbKey)
+        #expect(try Self.sha256(rgbSealed1) == Golden.rgbAll)
+        #expect(try version1.decrypt(rgbSealed1, key: rgbKey) == rgb)
+        let ctSealed1 = try version1.encrypt(ct, key: ctKey)
+        #expect(try Self.sha256(ctSealed1) == Golden.ctMSB4)
+        #expect(try version1.decrypt(ctSealed1, key: ctKey) == ct)
+
+        // Format version 2 (current): shorter chaotic transients and the "v2" HKDF salt.
+        #expect(QKDHybridCipher().formatVersion == 2)
+        let rgbSealed2 = try QKDHybridCipher().encrypt(rgb, key: rgbKey)
+        let rgbHash2 = try Self.sha256(rgbSealed2)
+        #expect(rgbHash2 == Golden.rgbAllVersion2)
+        let ctSealed2 = try QKDHybridCipher().encrypt(ct, key: ctKey)
+        let ctHash2 = try Self.sha256(ctSealed2)
+        #expect(ctHash2 == Golden.ctMSB4Version2)
+        #expect(rgbHash2 != Golden.rgbAll && ctHash2 != Golden.ctMSB4)
 
         // aes-ctr, same image, fixed nonce. This one is an independent known answer: computed with Python's
         // `cryptography` (AES-256-CTR, counter block = nonce ‖ BE32 0), following docs/ciphers/aes-ctr.md.
@@ -75,5 +91,7 @@ enum Golden {
     static let mobiusAndPolynomial8 = "d6 6b fa da fb 57 3f 1a 6f"
     static let rgbAll = "a47b72bfac2a7dfb739f1e2ac984436ab034e8048d0d7eb641ae92456de823b5"
     static let ctMSB4 = "91151f3414bba7e68ffa34a60778c562fb3d2f96e3fb0379db9e0f54c44fdd1c"
+    static let rgbAllVersion2 = "7eb430965240c8a1893001cb0680b878748d7b11ade500214d650d3001aa82e0"
+    static let ctMSB4Version2 = "e213228ac56bdbe6f54df64dd121ea4c68dfe52769b320b70dd8888f068b2d53"
     static let aesCTR = "74eb18743ee411ce0d44c76cadbd0e584d85e2d270c257f523584c65521bfdaa"
 }

@@ -41,9 +41,19 @@ public struct CipherBenchmark: Sendable {
         public var decryptNanosecondsPerPixel: Double
     }
 
+    /// The fixed cost of `qkd-hybrid` per plane: object tables, HKDF, both chaotic streams with their transients,
+    /// the row and column permutations and the plane parameters, including the 3N per-pixel key words.
+    public struct KeyScheduleRow: Sendable {
+        public var side: Int
+        public var planes: String
+        public var microseconds: Double
+        public var nanosecondsPerPixel: Double
+    }
+
     public struct Report: Sendable {
         public var throughput: [ThroughputRow]
         public var scaling: [ScalingRow]
+        public var keySchedule: [KeyScheduleRow]
 
         /// The report as a plain-text table.
         public var table: String {
@@ -62,6 +72,13 @@ public struct CipherBenchmark: Sendable {
                 lines.append(pad("\(row.side)", 8) + pad(row.cipher, 18)
                              + padLeft(format(row.encryptNanosecondsPerPixel, 2), 11)
                              + padLeft(format(row.decryptNanosecondsPerPixel, 2), 11))
+            }
+            lines.append("")
+            lines.append("qkd-hybrid key schedule per plane (16-bit grey, best of runs; included in the figures above)")
+            lines.append(pad("side", 8) + pad("planes", 10) + padLeft("µs", 10) + padLeft("ns/px", 10))
+            for row in keySchedule {
+                lines.append(pad("\(row.side)", 8) + pad(row.planes, 10) + padLeft(format(row.microseconds, 1), 10)
+                             + padLeft(format(row.nanosecondsPerPixel, 2), 10))
             }
             return lines.joined(separator: "\n")
         }
@@ -108,7 +125,39 @@ public struct CipherBenchmark: Sendable {
                     encryptNanosecondsPerPixel: t.encrypt / pixels * 1e9, decryptNanosecondsPerPixel: t.decrypt / pixels * 1e9))
             }
         }
-        return Report(throughput: throughput, scaling: scaling)
+        var keySchedule = [KeyScheduleRow]()
+        for side in Set([options.scalingSizes.min() ?? 64, size]).sorted() {
+            for planes in [QKDHybridCipher.Planes.msb(4), .all] {
+                let seconds = Self.timeKeySchedule(side: side, m: planes.encryptedPlanes(bitsStored: 16), repetitions: options.repetitions)
+                keySchedule.append(KeyScheduleRow(
+                    side: side, planes: planes.description, microseconds: seconds * 1e6,
+                    nanosecondsPerPixel: seconds / Double(side * side) * 1e9))
+            }
+        }
+        return Report(throughput: throughput, scaling: scaling, keySchedule: keySchedule)
+    }
+
+    /// Best time in seconds to derive one plane's key material for a side × side plane with m encrypted planes.
+    static func timeKeySchedule(side: Int, m: Int, repetitions: Int) -> Double {
+        let secret = [UInt8](repeating: 0x5A, count: 32)
+        let stream = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 3 * side * side)
+        defer { stream.deallocate() }
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        for _ in 0...repetitions {
+            var check = 0
+            let elapsed = clock.measure {
+                let schedule = KeySchedule(secret: secret, profile: QKDHybridCipher.profileName, version: QKDHybridCipher.currentFormatVersion)
+                let tables = QKDHybridTables(schedule: schedule, m: m)
+                let keys = QKDHybridPlaneKeys(
+                    schedule: schedule, formatVersion: QKDHybridCipher.currentFormatVersion, plane: 0, rows: side,
+                    columns: side, m: m, inverse: false, stream: stream)
+                check = tables.valueShuffle.count + keys.rowPermutations.count
+            }
+            precondition(check > 0, "the key schedule produced no tables")
+            best = min(best, seconds(elapsed))
+        }
+        return best
     }
 
     static func profiles() throws(CipherError) -> [(String, any PixelCipher, CipherKey)] {

@@ -86,7 +86,11 @@ func chaoticWord(_ v: Double, scale: Int) -> UInt32 {
 /// order x1 … x6, each `chaoticWord(x_i, scale: 40)`.
 struct ChenWordStream: Sendable {
     static let step = 0.001
-    static let transientSteps = 2_000
+    /// Discarded RK4 steps after the initial condition, by format version. Version 1 used 2,000 (2 time units);
+    /// version 2 uses 500: near the origin the linearised Chen system grows by e^{23.8 t}, so an orbit starting
+    /// within about 1 of the origin reaches the attractor's scale (≈ 20) after ≈ 0.16 time units, and 0.5 time
+    /// units is three times that.
+    static func transientSteps(formatVersion: Int) -> Int { formatVersion == 1 ? 2_000 : 500 }
     /// Reference point of the spec; key-derived offsets in [−0.5, 0.5) are added to it.
     static let origin = State6(0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
@@ -96,12 +100,12 @@ struct ChenWordStream: Sendable {
     private var used = 6
 
     /// `seed` holds 48 bytes: six little-endian words whose top 53 bits give the offsets.
-    init(seed: [UInt8]) {
+    init(seed: [UInt8], transientSteps: Int) {
         precondition(seed.count >= 48, "the Chen stream needs 48 seed bytes")
         let o = (0..<6).map { unitInterval(seed.littleEndianWord(at: 8 * $0)) - 0.5 }
         let base = Self.origin
         var s = State6(base.x1 + o[0], base.x2 + o[1], base.x3 + o[2], base.x4 + o[3], base.x5 + o[4], base.x6 + o[5])
-        for _ in 0..<Self.transientSteps { s = system.rk4Step(s, h: Self.step) }
+        for _ in 0..<transientSteps { s = system.rk4Step(s, h: Self.step) }
         state = s
     }
 
@@ -134,7 +138,9 @@ struct ChenWordStream: Sendable {
 /// Key words from the Ikeda map: each iteration yields two words, `chaoticWord(x, scale: 50)` then
 /// `chaoticWord(y, scale: 50)`.
 struct IkedaWordStream: Sendable {
-    static let transientSteps = 1_000
+    /// Discarded iterations, by format version: 1,000 in version 1, 100 in version 2. The map shrinks areas by
+    /// u² < 0.81 per iteration, so after 100 iterations a point is within about 1e-9 of the attractor.
+    static func transientSteps(formatVersion: Int) -> Int { formatVersion == 1 ? 1_000 : 100 }
 
     private let map: IkedaMap
     private(set) var x: Double
@@ -144,12 +150,12 @@ struct IkedaWordStream: Sendable {
     /// `seed` holds 24 bytes: x0 and y0 = unit − 0.5 from the first two words, u = 0.878 + 0.02 · unit from the
     /// third. Why that band: a scan of u (step 0.0002, several initial points) found periodic windows at 0.85,
     /// 0.8752 and everywhere from 0.9025 up (orbits of period 1 or 2), and a chaotic attractor in [0.878, 0.898).
-    init(seed: [UInt8]) {
+    init(seed: [UInt8], transientSteps: Int) {
         precondition(seed.count >= 24, "the Ikeda stream needs 24 seed bytes")
         map = IkedaMap(u: 0.878 + 0.02 * unitInterval(seed.littleEndianWord(at: 16)))
         var x = unitInterval(seed.littleEndianWord(at: 0)) - 0.5
         var y = unitInterval(seed.littleEndianWord(at: 8)) - 0.5
-        for _ in 0..<Self.transientSteps { (x, y) = map.step(x, y) }
+        for _ in 0..<transientSteps { (x, y) = map.step(x, y) }
         self.x = x
         self.y = y
     }

@@ -34,6 +34,8 @@ struct GaloisField: Sendable {
     let exp: [UInt16]
     /// log[a] for a ≠ 0; log[0] is unused.
     let log: [UInt16]
+    /// inverse[a] = a^−1 for a ≠ 0, and inverse[0] = 0 (what the Möbius map needs at its pole).
+    let inverses: [UInt16]
 
     init(degree m: Int) {
         precondition((1...16).contains(m), "GF(2^m) is built for 1 ≤ m ≤ 16")
@@ -51,8 +53,11 @@ struct GaloisField: Sendable {
             if element & UInt32(order) != 0 { element ^= polynomial }
         }
         for i in cycle..<(2 * cycle) { exp[i] = exp[i - cycle] }
+        var inverses = [UInt16](repeating: 0, count: order)
+        for i in 0..<cycle { inverses[Int(exp[i])] = exp[(cycle - i) % cycle] }
         self.exp = exp
         self.log = log
+        self.inverses = inverses
     }
 
     @inline(__always)
@@ -67,6 +72,15 @@ struct GaloisField: Sendable {
         precondition(a != 0, "0 has no inverse in GF(2^m)")
         let cycle = order - 1
         return UInt32(exp[(cycle - Int(log[Int(a)])) % cycle])
+    }
+
+    /// Multiplication by a constant as two tables (the map is linear over GF(2), so c·z = c·(z mod 2^8) ⊕
+    /// c·(z − z mod 2^8)): `low[i]` = c·i and `high[j]` = c·(j · 2^8).
+    func multiplicationTables(by c: UInt32) -> (low: [UInt16], high: [UInt16]) {
+        let lowCount = min(order, 256)
+        let low = (0..<lowCount).map { UInt16(multiply(c, UInt32($0))) }
+        let high = (0..<max(1, order >> 8)).map { UInt16(multiply(c, UInt32($0) << 8)) }
+        return (low, high)
     }
 
     /// True if x has multiplicative order 2^m − 1, i.e. the polynomial is primitive.

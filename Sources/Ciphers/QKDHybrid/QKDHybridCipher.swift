@@ -20,7 +20,11 @@ public import Pixels
 /// Supported: BitsStored 1 … 16 (any BitsAllocated, signedness, samples, planar configuration, frames).
 public struct QKDHybridCipher: PixelCipher {
     public static let profileName = "qkd-hybrid"
-    public static let currentFormatVersion = 1
+    /// Version 2 differs from version 1 only in the chaotic transients (docs/ciphers/qkd-hybrid.md §3) and,
+    /// through the HKDF salt, in every derived value. Version 1 objects still decrypt with
+    /// `QKDHybridCipher(formatVersion: 1)`.
+    public static let currentFormatVersion = 2
+    public static let supportedFormatVersions = 1...2
     /// The name of the public parameter that carries the plane setting.
     public static let planesParameter = "planes"
 
@@ -64,13 +68,20 @@ public struct QKDHybridCipher: PixelCipher {
     /// Process planes (frames × components) on all cores. The benchmark turns it off to measure one core.
     public var parallel: Bool
 
-    public init(planes: Planes = .msb(4), parallel: Bool = true) {
+    /// The format this instance writes and reads (one of `supportedFormatVersions`).
+    public let formatVersion: Int
+
+    /// `formatVersion` other than the current one is for decrypting older objects; check a version read from
+    /// an object against `supportedFormatVersions` first.
+    public init(planes: Planes = .msb(4), parallel: Bool = true, formatVersion: Int = currentFormatVersion) {
+        precondition(Self.supportedFormatVersions.contains(formatVersion),
+                     "qkd-hybrid format version \(formatVersion) is not one of \(Self.supportedFormatVersions)")
         self.planes = planes
         self.parallel = parallel
+        self.formatVersion = formatVersion
     }
 
     public var profile: String { Self.profileName }
-    public var formatVersion: Int { Self.currentFormatVersion }
 
     public func checkSupported(_ descriptor: PixelDescriptor) throws(CipherError) {
         do {
@@ -122,7 +133,7 @@ public struct QKDHybridCipher: PixelCipher {
         }
         let engine = QKDHybridEngine(
             schedule: KeySchedule(secret: key.secret, profile: profile, version: formatVersion),
-            descriptor: descriptor, m: try planes(of: key).encryptedPlanes(bitsStored: descriptor.bitsStored),
+            formatVersion: formatVersion, descriptor: descriptor, m: try planes(of: key).encryptedPlanes(bitsStored: descriptor.bitsStored),
             encrypting: encrypting)
         var output = input
         output.values.withUnsafeMutableBufferPointer { values in
@@ -135,6 +146,7 @@ public struct QKDHybridCipher: PixelCipher {
 /// One object's run: tables built once, then each plane independently (in parallel when asked).
 struct QKDHybridEngine: Sendable {
     let schedule: KeySchedule
+    let formatVersion: Int
     let rows: Int
     let columns: Int
     let planeCount: Int
@@ -142,8 +154,9 @@ struct QKDHybridEngine: Sendable {
     let m: Int
     let tables: QKDHybridTables
 
-    init(schedule: KeySchedule, descriptor: PixelDescriptor, m: Int, encrypting: Bool) {
+    init(schedule: KeySchedule, formatVersion: Int, descriptor: PixelDescriptor, m: Int, encrypting: Bool) {
         self.schedule = schedule
+        self.formatVersion = formatVersion
         rows = descriptor.rows
         columns = descriptor.columns
         planeCount = descriptor.frames * descriptor.components
@@ -154,57 +167,79 @@ struct QKDHybridEngine: Sendable {
 
     func run(_ values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, parallel: Bool) {
         let planeSize = rows * columns
+        let scratchCount = 6 * planeSize + max(rows, columns) + QKDHybridStages.chainScratchCount(m: m)
         // The pointer is shared by the workers; each touches only its own plane's range.
         nonisolated(unsafe) let shared = values
-        let work: @Sendable (Int) -> Void = { plane in
-            let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
-            self.process(plane: plane, values: slice, encrypting: encrypting)
-        }
         if parallel && planeCount > 1 {
-            DispatchQueue.concurrentPerform(iterations: planeCount, execute: work)
+            DispatchQueue.concurrentPerform(iterations: planeCount) { plane in
+                let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
+                let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: scratchCount)
+                defer { scratch.deallocate() }
+                self.process(plane: plane, values: slice, encrypting: encrypting, scratch: scratch)
+            }
         } else {
-            for plane in 0..<planeCount { work(plane) }
+            // One scratch for all planes: a fresh multi-megabyte allocation per plane costs its page faults again.
+            let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: scratchCount)
+            defer { scratch.deallocate() }
+            for plane in 0..<planeCount {
+                let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
+                process(plane: plane, values: slice, encrypting: encrypting, scratch: scratch)
+            }
         }
     }
 
-    /// Runs all stages on one plane. Scratch: three m-bit planes and 3N key words, allocated once per plane.
-    func process(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool) {
+    /// Runs all stages on one plane. `scratch` holds three m-bit planes, 3N key words, one row and the chain
+    /// tables (`6N + max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
+    func process(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, scratch: UnsafeMutableBufferPointer<UInt16>) {
         let n = values.count
         let low = UInt32(bitsStored - m)
-        let topMask = UInt32((1 << m) - 1)
-        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 6 * n)
-        defer { scratch.deallocate() }
+        let chainScratch = QKDHybridStages.chainScratchCount(m: m)
         let a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
         let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
         let temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
         let stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
+        let rowCount = max(rows, columns)
+        guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + rowCount)]).baseAddress else { return }
         let keys = QKDHybridPlaneKeys(
-            schedule: schedule, plane: UInt32(plane), rows: rows, columns: columns, m: m,
+            schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
             inverse: !encrypting, stream: stream)
         let forwardAndBackward = UnsafeBufferPointer(rebasing: stream[0..<(2 * n)])
         let offsets = UnsafeBufferPointer(rebasing: stream[(2 * n)..<(3 * n)])
 
-        for i in 0..<n { a[i] = UInt16(truncatingIfNeeded: (values[i] >> low) & topMask) }
+        let evenColumns = columns % 2 == 0
         if encrypting {
-            QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(a), into: b, temporary: temporary, keys: keys)
             tables.valueShuffle.withUnsafeBufferPointer { table in
-                QKDHybridStages.shuffleEncrypt(UnsafeBufferPointer(b), into: a, temporary: temporary, table: table, keys: keys)
+                QKDHybridStages.scrambleAndShuffle(
+                    values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a, output: b,
+                    temporary: temporary, row: row)
             }
-            QKDHybridStages.affineChainEncrypt(a, stream: forwardAndBackward, keys: keys)
-            QKDHybridStages.blockTransformEncrypt(a, offsets: offsets, keys: keys)
-            QKDHybridStages.waveletEncrypt(a, keys: keys)
-            tables.mobiusThenPolynomial.withUnsafeBufferPointer { QKDHybridStages.substitute(a, table: $0) }
+            QKDHybridStages.affineChainEncrypt(
+                a, stream: forwardAndBackward, keys: keys,
+                scratch: UnsafeMutableBufferPointer(rebasing: scratch[(6 * n + rowCount)..<(6 * n + rowCount + chainScratch)]))
+            if evenColumns {
+                QKDHybridStages.blockAndRowsEncrypt(a, offsets: offsets, keys: keys)
+            } else {
+                QKDHybridStages.blockTransformEncrypt(a, offsets: offsets, keys: keys)
+                QKDHybridStages.waveletRowsEncrypt(a, keys: keys)
+            }
+            tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
+                QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(a), keys: keys, table: table, into: values, low: low)
+            }
         } else {
-            tables.mobiusThenPolynomial.withUnsafeBufferPointer { QKDHybridStages.substitute(a, table: $0) }
-            QKDHybridStages.waveletDecrypt(a, keys: keys)
-            QKDHybridStages.blockTransformDecrypt(a, offsets: offsets, keys: keys)
-            QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys)
-            tables.valueShuffle.withUnsafeBufferPointer { table in
-                QKDHybridStages.shuffleDecrypt(UnsafeBufferPointer(a), into: b, temporary: temporary, table: table, keys: keys)
+            tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
+                QKDHybridStages.loadSubstituteAndColumnsDecrypt(UnsafeBufferPointer(values), low: low, table: table, keys: keys, into: a)
             }
-            QKDHybridStages.scrambleBitPlanes(UnsafeBufferPointer(b), into: a, temporary: temporary, keys: keys)
+            if evenColumns {
+                QKDHybridStages.blockAndRowsDecrypt(a, offsets: offsets, keys: keys)
+            } else {
+                QKDHybridStages.waveletRowsDecrypt(a, keys: keys)
+                QKDHybridStages.blockTransformDecrypt(a, offsets: offsets, keys: keys)
+            }
+            QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys, temporary: temporary)
+            tables.valueShuffle.withUnsafeBufferPointer { table in
+                QKDHybridStages.unshuffleAndUnscramble(
+                    a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
+            }
         }
-        let lowMask = (UInt32(1) << low) &- 1
-        for i in 0..<n { values[i] = (values[i] & lowMask) | (UInt32(a[i]) << low) }
     }
 }

@@ -68,29 +68,31 @@ struct QKDHybridTables: Sendable {
         let a4 = ((UInt32(truncatingIfNeeded: generator.next()) & ~1) | (a2 & 1)) & mask
         polynomial = [a0, a1, a2, a3, a4]
 
-        // The pole z = d/c (where cz + d = 0) is sent to a/c, the image of ∞, which no finite z reaches otherwise:
-        // this is cycle-walking past the point at infinity.
-        let cInverse = field.inverse(c)
-        let pole = field.multiply(d, cInverse)
-        let imageOfInfinity = field.multiply(a, cInverse)
+        // M(z) = (a z + b)/(c z + d) = α + e · w^−1 with w = c z + d, α = a c^−1 and e = b + α d (characteristic 2),
+        // and e ≠ 0 because ad ≠ bc. The pole z = d/c (w = 0) is sent to α = a/c, the image of ∞, which no finite z
+        // reaches otherwise: this is cycle-walking past the point at infinity, and it is what inverse[0] = 0 gives.
+        // Multiplications by the constants c and e go through 256-entry tables, the inverse through the field's.
+        let alpha = field.multiply(a, field.inverse(c))
+        let e = b ^ field.multiply(alpha, d)
+        let byC = field.multiplicationTables(by: c), byE = field.multiplicationTables(by: e)
         var composed = [UInt16](repeating: 0, count: size)
-        field.exp.withUnsafeBufferPointer { exp in
-            field.log.withUnsafeBufferPointer { log in
-                let cycle = size - 1
-                let logA = Int(log[Int(a)]), logC = Int(log[Int(c)])
-                for z in 0..<UInt32(size) {
-                    var w: UInt32
-                    if z == pole {
-                        w = imageOfInfinity
-                    } else {
-                        // (a z + b) / (c z + d) with logarithms: products add, the quotient subtracts.
-                        let logZ = Int(log[Int(z)])
-                        let numerator = (a == 0 || z == 0 ? 0 : UInt32(exp[logA + logZ])) ^ b
-                        let denominator = (z == 0 ? 0 : UInt32(exp[logC + logZ])) ^ d
-                        w = numerator == 0 ? 0 : UInt32(exp[Int(log[Int(numerator)]) + cycle - Int(log[Int(denominator)])])
+        composed.withUnsafeMutableBufferPointer { composed in
+            field.inverses.withUnsafeBufferPointer { inverses in
+                byC.low.withUnsafeBufferPointer { cLow in
+                    byC.high.withUnsafeBufferPointer { cHigh in
+                        byE.low.withUnsafeBufferPointer { eLow in
+                            byE.high.withUnsafeBufferPointer { eHigh in
+                                let lowMask = min(size, 256) - 1
+                                for z in 0..<size {
+                                    let w = Int(cLow[z & lowMask] ^ cHigh[z >> 8]) ^ Int(d)
+                                    let winv = Int(inverses[w])
+                                    let image = UInt32(eLow[winv & lowMask] ^ eHigh[winv >> 8]) ^ alpha
+                                    let p = a0 &+ image &* (a1 &+ image &* (a2 &+ image &* (a3 &+ image &* a4)))
+                                    composed[z] = UInt16(truncatingIfNeeded: p & mask)
+                                }
+                            }
+                        }
                     }
-                    let p = a0 &+ w &* (a1 &+ w &* (a2 &+ w &* (a3 &+ w &* a4)))
-                    composed[Int(z)] = UInt16(truncatingIfNeeded: p & mask)
                 }
             }
         }
@@ -125,15 +127,19 @@ struct QKDHybridPlaneKeys {
     var subbandMultipliers: (UInt32, UInt32, UInt32, UInt32)
     var subbandOffsets: (UInt32, UInt32, UInt32, UInt32)
 
-    init(schedule: KeySchedule, plane: UInt32, rows: Int, columns: Int, m: Int, inverse: Bool,
+    init(schedule: KeySchedule, formatVersion: Int, plane: UInt32, rows: Int, columns: Int, m: Int, inverse: Bool,
          stream: UnsafeMutableBufferPointer<UInt16>) {
         self.rows = rows
         self.columns = columns
         self.m = m
         let mask = UInt32((1 << m) - 1)
 
-        var chen = ChenWordStream(seed: schedule.bytes(QKDHybridLabel.chen, plane: plane, count: 48))
-        var ikeda = IkedaWordStream(seed: schedule.bytes(QKDHybridLabel.ikeda, plane: plane, count: 24))
+        var chen = ChenWordStream(
+            seed: schedule.bytes(QKDHybridLabel.chen, plane: plane, count: 48),
+            transientSteps: ChenWordStream.transientSteps(formatVersion: formatVersion))
+        var ikeda = IkedaWordStream(
+            seed: schedule.bytes(QKDHybridLabel.ikeda, plane: plane, count: 24),
+            transientSteps: IkedaWordStream.transientSteps(formatVersion: formatVersion))
         var rowPermutations = [Int32]()
         var columnPermutations = [Int32]()
         rowPermutations.reserveCapacity(m * rows)

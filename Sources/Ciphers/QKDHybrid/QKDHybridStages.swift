@@ -2,46 +2,255 @@
 /// stage allows it. Every function here is O(pixels), allocation-free, and has its exact inverse next to it.
 /// Arithmetic is in UInt32 with wrap-around and a final `& mask`, which is arithmetic mod 2^m.
 enum QKDHybridStages {
-    // MARK: Bit-plane scrambling (spec stage 2)
+    // MARK: Bit-plane scrambling (spec stage 2) and pixel/value shuffling, rotation, flipping (spec stage 3)
+    //
+    // Scrambling: y bit k at (r, c) = x bit k at (R_k[r], C_k[c]). Computed as transpose, per-bit row gather with
+    // the C_k, transpose back, per-bit row gather with the R_k: every inner loop then runs along contiguous rows
+    // (vectorisable) instead of gathering single bits across the plane; the result is the same value for value.
+    // Shuffling: w1[r, (c + s[r]) mod C] = S[y[r, c]]; w2[(r + t[c]) mod R, c] = w1[r, c];
+    // z[dihedral(r, (c + u[r]) mod C)] = w2[r, c]. Neighbouring stages share passes: the extraction rides on the
+    // first transpose, S and the first shear on the last row gather, and the column shear on the dihedral pass.
+    // Decryption runs the same passes backwards with the inverse permutations and S^−1.
 
-    /// `output` bit k at (r, c) = `input` bit k at (rowPermutation_k[r], columnPermutation_k[c]) for k < m.
-    /// Decryption calls it with the inverse permutations. `temporary` is scratch; `input` is left unchanged.
-    ///
-    /// Computed as: transpose, per-bit row gather with the column permutations, transpose back, per-bit row
-    /// gather with the row permutations. Every inner loop then runs along contiguous rows (vectorisable) instead
-    /// of gathering single bits across the plane; the result is the same value for value.
-    static func scrambleBitPlanes(
-        _ input: UnsafeBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>,
-        temporary: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys
+    /// Encryption, spec stages 2 and 3: the top m bits of `values` (v >> low) → z in `result`. `output`,
+    /// `temporary` (planes) and `row` (max(rows, columns) values) are scratch.
+    static func scrambleAndShuffle(
+        values: UnsafeBufferPointer<UInt32>, low: UInt32, keys: borrowing QKDHybridPlaneKeys,
+        valueShuffle: UnsafeBufferPointer<UInt16>, into result: UnsafeMutableBufferPointer<UInt16>,
+        output: UnsafeMutableBufferPointer<UInt16>, temporary: UnsafeMutableBufferPointer<UInt16>,
+        row: UnsafeMutablePointer<UInt16>
     ) {
         let rows = keys.rows, columns = keys.columns, m = keys.m
+        transposeExtracting(values, low: low, mask: UInt32((1 << m) - 1), rows: rows, columns: columns, into: temporary)
         keys.columnPermutations.withUnsafeBufferPointer { columnPermutations in
-            transpose(input, rows: rows, columns: columns, into: temporary)
-            gatherBitRows(UnsafeBufferPointer(temporary), rows: columns, length: rows, m: m,
-                          permutations: columnPermutations, into: output)
+            for r in 0..<columns {
+                gatherBitRow(UnsafeBufferPointer(temporary), row: r, rows: columns, length: rows, m: m,
+                             permutations: columnPermutations, into: output.baseAddress! + r * rows)
+            }
         }
         transpose(UnsafeBufferPointer(output), rows: columns, columns: rows, into: temporary)
+        // w1 into `output`: per row, gather the bits (into `row`), then S and the first shear.
         keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
-            gatherBitRows(UnsafeBufferPointer(temporary), rows: rows, length: columns, m: m,
-                          permutations: rowPermutations, into: output)
+            keys.shiftRowsFirst.withUnsafeBufferPointer { s in
+                for r in 0..<rows {
+                    gatherBitRow(UnsafeBufferPointer(temporary), row: r, rows: rows, length: columns, m: m,
+                                 permutations: rowPermutations, into: row)
+                    let base = r * columns, shift = Int(s[r])
+                    for c in 0..<(columns - shift) { output[base + c + shift] = valueShuffle[Int(row[c])] }
+                    for c in (columns - shift)..<columns { output[base + c + shift - columns] = valueShuffle[Int(row[c])] }
+                }
+            }
+        }
+        shearColumnsAndTurn(UnsafeBufferPointer(output), keys: keys, temporary: temporary, into: result)
+    }
+
+    /// Decryption, the inverse of `scrambleAndShuffle` (`keys` holds the inverse permutations, `valueShuffle` is
+    /// S^−1): z in `input` (overwritten) → the top m bits of `values`. `other`, `temporary` and `row` are scratch.
+    static func unshuffleAndUnscramble(
+        _ input: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
+        valueShuffle: UnsafeBufferPointer<UInt16>, other: UnsafeMutableBufferPointer<UInt16>,
+        temporary: UnsafeMutableBufferPointer<UInt16>,
+        row: UnsafeMutablePointer<UInt16>, into values: UnsafeMutableBufferPointer<UInt32>, low: UInt32
+    ) {
+        let rows = keys.rows, columns = keys.columns, m = keys.m
+        // w1 into `temporary`.
+        unturnAndUnshearColumns(UnsafeBufferPointer(input), keys: keys, scratch: other, into: temporary)
+        // y^T into `input`: S^−1 and the first shear undone on the way through the transpose.
+        keys.shiftRowsFirst.withUnsafeBufferPointer { s in
+            let tile = 32
+            var r0 = 0
+            while r0 < rows {
+                let r1 = min(r0 + tile, rows)
+                var c0 = 0
+                while c0 < columns {
+                    let c1 = min(c0 + tile, columns)
+                    for r in r0..<r1 {
+                        let base = r * columns, shift = Int(s[r])
+                        for c in c0..<c1 {
+                            var source = c &+ shift
+                            if source >= columns { source &-= columns }
+                            input[c * rows + r] = valueShuffle[Int(temporary[base + source])]
+                        }
+                    }
+                    c0 = c1
+                }
+                r0 = r1
+            }
+        }
+        keys.columnPermutations.withUnsafeBufferPointer { columnPermutations in
+            for r in 0..<columns {
+                gatherBitRow(UnsafeBufferPointer(input), row: r, rows: columns, length: rows, m: m,
+                             permutations: columnPermutations, into: temporary.baseAddress! + r * rows)
+            }
+        }
+        transpose(UnsafeBufferPointer(temporary), rows: columns, columns: rows, into: input)
+        let lowMask = (UInt32(1) << low) &- 1
+        keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
+            for r in 0..<rows {
+                gatherBitRow(UnsafeBufferPointer(input), row: r, rows: rows, length: columns, m: m,
+                             permutations: rowPermutations, into: row)
+                let stored = values.baseAddress! + r * columns
+                for c in 0..<columns { stored[c] = (stored[c] & lowMask) | (UInt32(row[c]) << low) }
+            }
         }
     }
 
-    /// output[r, c] = Σ_k (input[P_k[r], c] & 2^k), for a rows × length layout.
-    static func gatherBitRows(
-        _ input: UnsafeBufferPointer<UInt16>, rows: Int, length: Int, m: Int,
-        permutations: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<UInt16>
+    /// destination[c] = Σ_k (input[P_k[r], c] & 2^k) for c < length, in a rows × length layout.
+    @inline(__always)
+    static func gatherBitRow(
+        _ input: UnsafeBufferPointer<UInt16>, row r: Int, rows: Int, length: Int, m: Int,
+        permutations: UnsafeBufferPointer<Int32>, into destination: UnsafeMutablePointer<UInt16>
     ) {
-        guard let source = input.baseAddress, let destinationBase = output.baseAddress else { return }
-        for r in 0..<rows {
-            let destination = destinationBase + r * length
-            let first = source + Int(permutations[r]) * length
-            for c in 0..<length { destination[c] = first[c] & 1 }
-            for k in 1..<max(m, 1) {
-                let bit = UInt16(truncatingIfNeeded: 1 << k)
-                let row = source + Int(permutations[k * rows + r]) * length
-                for c in 0..<length { destination[c] |= row[c] & bit }
+        guard let source = input.baseAddress else { return }
+        let first = source + Int(permutations[r]) * length
+        for c in 0..<length { destination[c] = first[c] & 1 }
+        for k in 1..<max(m, 1) {
+            let bit = UInt16(truncatingIfNeeded: 1 << k)
+            let other = source + Int(permutations[k * rows + r]) * length
+            for c in 0..<length { destination[c] |= other[c] & bit }
+        }
+    }
+
+    /// Column shear then (row shear + dihedral map): z[dihedral(r, (c + u[r]) mod C)] = w1[(r − t[c]) mod R, c].
+    /// `input`, `temporary` and `output` are three different planes.
+    static func shearColumnsAndTurn(
+        _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
+        temporary: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        let rows = keys.rows, columns = keys.columns
+        let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
+        keys.shiftColumns.withUnsafeBufferPointer { t in
+            keys.shiftRowsSecond.withUnsafeBufferPointer { u in
+                if columnStep == 1 || columnStep == -1 {
+                    // Rows of z are rows of w2: strips of 32 columns, so that the rows being read stay in cache
+                    // and each write run is 32 consecutive values.
+                    var c0 = 0
+                    while c0 < columns {
+                        let c1 = min(c0 + 32, columns)
+                        for r in 0..<rows {
+                            let shift = Int(u[r]), rowBase = base &+ rowStep &* r
+                            for c in c0..<c1 {
+                                var source = r &- Int(t[c])
+                                if source < 0 { source &+= rows }
+                                var c2 = c &+ shift
+                                if c2 >= columns { c2 &-= columns }
+                                output[rowBase &+ columnStep &* c2] = input[source &* columns &+ c]
+                            }
+                        }
+                        c0 = c1
+                    }
+                } else {
+                    // Transposed: w2 first (strips, as above), then bands of 32 rows column by column, so that
+                    // each write run is 32 consecutive values of z and the 32 rows being read stay in L1.
+                    var c0 = 0
+                    while c0 < columns {
+                        let c1 = min(c0 + 32, columns)
+                        for r in 0..<rows {
+                            let row = r &* columns
+                            for c in c0..<c1 {
+                                var source = r &- Int(t[c])
+                                if source < 0 { source &+= rows }
+                                temporary[row &+ c] = input[source &* columns &+ c]
+                            }
+                        }
+                        c0 = c1
+                    }
+                    var r0 = 0
+                    while r0 < rows {
+                        let r1 = min(r0 &+ 32, rows)
+                        for c2 in 0..<columns {
+                            let destination = base &+ columnStep &* c2
+                            for r in r0..<r1 {
+                                var c = c2 &- Int(u[r])
+                                if c < 0 { c &+= columns }
+                                output[destination &+ rowStep &* r] = temporary[r &* columns &+ c]
+                            }
+                        }
+                        r0 = r1
+                    }
+                }
             }
+        }
+    }
+
+    /// Inverse of `shearColumnsAndTurn`: w1 into `output` from z in `input`; three different planes.
+    static func unturnAndUnshearColumns(
+        _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
+        scratch: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        let rows = keys.rows, columns = keys.columns
+        let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
+        keys.shiftColumns.withUnsafeBufferPointer { t in
+            keys.shiftRowsSecond.withUnsafeBufferPointer { u in
+                if columnStep == 1 || columnStep == -1 {
+                    var c0 = 0
+                    while c0 < columns {
+                        let c1 = min(c0 + 32, columns)
+                        for r in 0..<rows {
+                            let shift = Int(u[r]), rowBase = base &+ rowStep &* r
+                            for c in c0..<c1 {
+                                var destination = r &- Int(t[c])
+                                if destination < 0 { destination &+= rows }
+                                var c2 = c &+ shift
+                                if c2 >= columns { c2 &-= columns }
+                                output[destination &* columns &+ c] = input[rowBase &+ columnStep &* c2]
+                            }
+                        }
+                        c0 = c1
+                    }
+                } else {
+                    // w2 into `scratch` (bands of 32 rows, column by column), then the column shear into `output`.
+                    var r0 = 0
+                    while r0 < rows {
+                        let r1 = min(r0 &+ 32, rows)
+                        for c2 in 0..<columns {
+                            let source = base &+ columnStep &* c2
+                            for r in r0..<r1 {
+                                var c = c2 &- Int(u[r])
+                                if c < 0 { c &+= columns }
+                                scratch[r &* columns &+ c] = input[source &+ rowStep &* r]
+                            }
+                        }
+                        r0 = r1
+                    }
+                    var c0 = 0
+                    while c0 < columns {
+                        let c1 = min(c0 + 32, columns)
+                        for r in 0..<rows {
+                            let row = r &* columns
+                            for c in c0..<c1 {
+                                var source = r &+ Int(t[c])
+                                if source >= rows { source &-= rows }
+                                output[row &+ c] = scratch[source &* columns &+ c]
+                            }
+                        }
+                        c0 = c1
+                    }
+                }
+            }
+        }
+    }
+
+    /// output (columns × rows) = transpose of the top bits ((v >> low) & mask) of input (rows × columns).
+    static func transposeExtracting(
+        _ input: UnsafeBufferPointer<UInt32>, low: UInt32, mask: UInt32, rows: Int, columns: Int,
+        into output: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        let tile = 32
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(r0 + tile, rows)
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(c0 + tile, columns)
+                for r in r0..<r1 {
+                    for c in c0..<c1 {
+                        output[c * rows + r] = UInt16(truncatingIfNeeded: (input[r * columns + c] &>> low) & mask)
+                    }
+                }
+                c0 = c1
+            }
+            r0 = r1
         }
     }
 
@@ -65,161 +274,146 @@ enum QKDHybridStages {
         }
     }
 
-    // MARK: Pixel shuffling, value shuffling, rotation / flipping (spec stage 3)
-
-    /// Encryption: `output[position(r, c)] = valueShuffle[input[r · C + c]]`, where position(r, c) is:
-    /// c1 = (c + s[r]) mod C, r1 = (r + t[c1]) mod R, c2 = (c1 + u[r1]) mod C, then the dihedral map of (r1, c2).
-    /// Done as three passes (row rotation with the value table, column rotation, row rotation with the dihedral
-    /// map), each sequential in memory. `temporary` is scratch.
-    static func shuffleEncrypt(
-        _ input: UnsafeBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>,
-        temporary: UnsafeMutableBufferPointer<UInt16>, table: UnsafeBufferPointer<UInt16>,
-        keys: borrowing QKDHybridPlaneKeys
-    ) {
-        let rows = keys.rows, columns = keys.columns
-        let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
-        keys.shiftRowsFirst.withUnsafeBufferPointer { s in
-            // Pass 1: w1[r, (c + s[r]) mod C] = S[y[r, c]] into `output`.
-            for r in 0..<rows {
-                let row = r * columns, shift = Int(s[r])
-                for c in 0..<(columns - shift) { output[row + c + shift] = table[Int(input[row + c])] }
-                for c in (columns - shift)..<columns { output[row + c + shift - columns] = table[Int(input[row + c])] }
-            }
-        }
-        keys.shiftColumns.withUnsafeBufferPointer { t in
-            // Pass 2: w2[(r + t[c]) mod R, c] = w1[r, c], written as a gather into `temporary`, in strips of 32
-            // columns so that the rows being read stay in cache.
-            var c0 = 0
-            while c0 < columns {
-                let c1 = min(c0 + 32, columns)
-                for r in 0..<rows {
-                    let row = r * columns
-                    for c in c0..<c1 {
-                        var source = r &- Int(t[c])
-                        if source < 0 { source &+= rows }
-                        temporary[row + c] = output[source &* columns &+ c]
-                    }
-                }
-                c0 = c1
-            }
-        }
-        keys.shiftRowsSecond.withUnsafeBufferPointer { u in
-            // Pass 3: z[dihedral(r, (c + u[r]) mod C)] = w2[r, c].
-            for r in 0..<rows {
-                let row = r * columns, shift = Int(u[r])
-                let rowBase = base &+ rowStep &* r
-                for c in 0..<columns {
-                    var c2 = c &+ shift
-                    if c2 >= columns { c2 &-= columns }
-                    output[rowBase &+ columnStep &* c2] = temporary[row + c]
-                }
-            }
-        }
-    }
-
-    /// Inverse of `shuffleEncrypt` (`table` is the inverse value table): the three passes in reverse, as gathers.
-    static func shuffleDecrypt(
-        _ input: UnsafeBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>,
-        temporary: UnsafeMutableBufferPointer<UInt16>, table: UnsafeBufferPointer<UInt16>,
-        keys: borrowing QKDHybridPlaneKeys
-    ) {
-        let rows = keys.rows, columns = keys.columns
-        let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
-        keys.shiftRowsSecond.withUnsafeBufferPointer { u in
-            for r in 0..<rows {
-                let row = r * columns, shift = Int(u[r])
-                let rowBase = base &+ rowStep &* r
-                for c in 0..<columns {
-                    var c2 = c &+ shift
-                    if c2 >= columns { c2 &-= columns }
-                    temporary[row + c] = input[rowBase &+ columnStep &* c2]
-                }
-            }
-        }
-        keys.shiftColumns.withUnsafeBufferPointer { t in
-            var c0 = 0
-            while c0 < columns {
-                let c1 = min(c0 + 32, columns)
-                for r in 0..<rows {
-                    let row = r * columns
-                    for c in c0..<c1 {
-                        var source = r &+ Int(t[c])
-                        if source >= rows { source &-= rows }
-                        output[row + c] = temporary[source &* columns &+ c]
-                    }
-                }
-                c0 = c1
-            }
-        }
-        keys.shiftRowsFirst.withUnsafeBufferPointer { s in
-            for r in 0..<rows {
-                let row = r * columns, shift = Int(s[r])
-                for c in 0..<(columns - shift) { temporary[row + c] = table[Int(output[row + c + shift])] }
-                for c in (columns - shift)..<columns { temporary[row + c] = table[Int(output[row + c + shift - columns])] }
-            }
-        }
-        for i in 0..<output.count { output[i] = temporary[i] }
-    }
-
     // MARK: Diffusion 1 — chained affine transform with a non-linear function
 
     /// g(x) = rot_m(y · (2y + 1) mod 2^m, ⌈m/2⌉) with y = x ⊕ key, rot_m a left rotation within m bits.
     /// Non-linear over Z/2^m and a bijection (2y² + y is a permutation polynomial), so that two different
     /// c_{t−1} always give different c_t and a difference never dies out along the chain.
+    /// Computed in 16-bit lanes: every operation is mod 2^16, hence right mod 2^m after the caller's mask (bits
+    /// above m may be set). Shift amounts are below 16, so the masking shifts are the plain ones.
     @inline(__always)
-    static func nonlinear(_ x: UInt32, key: UInt32, shift: UInt32, back: UInt32, mask: UInt32) -> UInt32 {
+    static func nonlinear(_ x: UInt16, key: UInt16, shift: UInt16, back: UInt16, mask: UInt16) -> UInt16 {
         let y = x ^ key
         let q = (y &* (y &+ y &+ 1)) & mask
-        return (q << shift) | (q >> back)   // bits above m are cleared by the caller's final mask
+        return (q &<< shift) | (q &>> back)
+    }
+
+    /// The chain's serial step is latency-bound, so for m ≤ `tableLimit` g is read from a table (one L1 load)
+    /// instead of computed (a multiply, shifts and masks in a row).
+    static let tableLimit = 12
+    /// Two chain steps per table read for m ≤ `pairLimit`: the table maps (p_t, p_{t+1}, c_{t−1}) to c_{t+1}
+    /// (2^{3m} entries), which halves the serial path. Built only when the plane is large enough to pay for it.
+    static let pairLimit = 4
+    static let pairMinimumCount = 1 << 14
+
+    /// Scratch for the chain tables of one direction: g, then (for small m) the pair table.
+    static func chainScratchCount(m: Int) -> Int {
+        m <= pairLimit ? (2 << m) + (1 << (3 * m)) : (m <= tableLimit ? 2 << m : 0)
+    }
+
+    /// One direction of the encryption chain over `order` (ascending or descending positions):
+    /// c_t = a · z_t + k_t + g(c_{prev}), `z` replaced by c in place.
+    @inline(__always)
+    static func chainEncrypt(
+        _ v: UnsafeMutablePointer<UInt16>, count n: Int, keyWords: UnsafePointer<UInt16>, multiplier: UInt32,
+        functionKey: UInt32, start: UInt32, m: Int, descending: Bool, scratch: UnsafeMutablePointer<UInt16>
+    ) {
+        guard n > 0 else { return }
+        let mask16 = UInt16(truncatingIfNeeded: (1 << m) - 1), key16 = UInt16(truncatingIfNeeded: functionKey)
+        let shift = UInt16((m + 1) / 2), back = UInt16(m) - shift
+        let a16 = UInt16(truncatingIfNeeded: multiplier)
+        // Position of step i (0-based along the chain).
+        let first = descending ? n - 1 : 0
+        let step = descending ? -1 : 1
+        if m > tableLimit {
+            var previous = UInt16(truncatingIfNeeded: start)
+            var t = first
+            for _ in 0..<n {
+                let c = (a16 &* v[t] &+ keyWords[t] &+ nonlinear(previous, key: key16, shift: shift, back: back, mask: mask16)) & mask16
+                v[t] = c
+                previous = c
+                t &+= step
+            }
+            return
+        }
+        // g doubled: table[x] = g(x mod 2^m) for x < 2^(m+1), so the sum of two m-bit values indexes it unmasked.
+        let size = 1 << m
+        let table = scratch
+        for x in 0..<size {
+            let g = nonlinear(UInt16(truncatingIfNeeded: x), key: key16, shift: shift, back: back, mask: mask16) & mask16
+            table[x] = g
+            table[x + size] = g
+        }
+        var t = first
+        var remaining = n
+        var c = Int(start)
+        if m <= pairLimit && n >= pairMinimumCount {
+            // pair[(p1 << 2m) | (p0 << m) | c] = F(p1, F(p0, c)) with F(p, c) = (p + g(c)) mod 2^m.
+            let pair = scratch + 2 * size
+            let mask = size - 1
+            for p1 in 0..<size {
+                for p0 in 0..<size {
+                    let base = (p1 << (2 * m)) | (p0 << m)
+                    for c0 in 0..<size {
+                        let c1 = (p0 + Int(table[c0])) & mask
+                        pair[base | c0] = UInt16(truncatingIfNeeded: (p1 + Int(table[c1])) & mask)
+                    }
+                }
+            }
+            while remaining >= 2 {
+                let next = t &+ step
+                let p0 = Int((a16 &* v[t] &+ keyWords[t]) & mask16)
+                let p1 = Int((a16 &* v[next] &+ keyWords[next]) & mask16)
+                let c2 = Int(pair[(p1 << (2 * m)) | (p0 << m) | c])
+                v[t] = UInt16(truncatingIfNeeded: (p0 + Int(table[c])) & mask)
+                v[next] = UInt16(truncatingIfNeeded: c2)
+                c = c2
+                t = next &+ step
+                remaining -= 2
+            }
+            c &= mask
+        }
+        while remaining > 0 {
+            let p = Int((a16 &* v[t] &+ keyWords[t]) & mask16)
+            c = p &+ Int(table[c])
+            v[t] = UInt16(truncatingIfNeeded: c) & mask16
+            t &+= step
+            remaining -= 1
+        }
     }
 
     /// Forward c_t = a·p_t + k_t + g(c_{t−1}) (c_{−1} = start), then backward d_t = a'·c_t + k'_t + g'(d_{t+1})
-    /// (d_N = start').
+    /// (d_N = start'). `scratch` holds `chainScratchCount(m:)` values.
     static func affineChainEncrypt(
         _ v: UnsafeMutableBufferPointer<UInt16>, stream: UnsafeBufferPointer<UInt16>,
-        keys: borrowing QKDHybridPlaneKeys
+        keys: borrowing QKDHybridPlaneKeys, scratch: UnsafeMutableBufferPointer<UInt16>
     ) {
-        let n = v.count, mask = UInt32((1 << keys.m) - 1), shift = UInt32((keys.m + 1) / 2), back = UInt32(keys.m) - shift
-        let a = keys.forwardMultiplier, fk = keys.forwardFunctionKey
-        var previous = keys.forwardStart
-        for t in 0..<n {
-            let c = (a &* UInt32(v[t]) &+ UInt32(stream[t]) &+ nonlinear(previous, key: fk, shift: shift, back: back, mask: mask)) & mask
-            v[t] = UInt16(truncatingIfNeeded: c)
-            previous = c
-        }
-        let b = keys.backwardMultiplier, bk = keys.backwardFunctionKey
-        previous = keys.backwardStart
-        var t = n - 1
-        while t >= 0 {
-            let d = (b &* UInt32(v[t]) &+ UInt32(stream[n + t]) &+ nonlinear(previous, key: bk, shift: shift, back: back, mask: mask)) & mask
-            v[t] = UInt16(truncatingIfNeeded: d)
-            previous = d
-            t -= 1
-        }
+        let n = v.count
+        guard n > 0, let values = v.baseAddress, let words = stream.baseAddress else { return }
+        let table = scratch.baseAddress ?? UnsafeMutablePointer(values)
+        chainEncrypt(values, count: n, keyWords: words, multiplier: keys.forwardMultiplier,
+                     functionKey: keys.forwardFunctionKey, start: keys.forwardStart, m: keys.m, descending: false,
+                     scratch: table)
+        chainEncrypt(values, count: n, keyWords: words + n, multiplier: keys.backwardMultiplier,
+                     functionKey: keys.backwardFunctionKey, start: keys.backwardStart, m: keys.m, descending: true,
+                     scratch: table)
     }
 
-    /// Inverse of `affineChainEncrypt`; `keys` holds the inverse multipliers. No serial dependency: every output
-    /// depends only on cipher values.
+    /// Inverse of `affineChainEncrypt`; `keys` holds the inverse multipliers. No serial dependency (every output
+    /// depends only on cipher values), so each direction is one vectorisable pass from `v` into `temporary` and back.
     static func affineChainDecrypt(
         _ v: UnsafeMutableBufferPointer<UInt16>, stream: UnsafeBufferPointer<UInt16>,
-        keys: borrowing QKDHybridPlaneKeys
+        keys: borrowing QKDHybridPlaneKeys, temporary: UnsafeMutableBufferPointer<UInt16>
     ) {
-        let n = v.count, mask = UInt32((1 << keys.m) - 1), shift = UInt32((keys.m + 1) / 2), back = UInt32(keys.m) - shift
-        let bInverse = keys.backwardMultiplier, bk = keys.backwardFunctionKey
-        // Ascending, so v[t + 1] is still d_{t+1} when c_t is computed.
-        for t in 0..<n {
-            let next = t + 1 < n ? UInt32(v[t + 1]) : keys.backwardStart
-            let d = UInt32(v[t])
-            v[t] = UInt16(truncatingIfNeeded: (bInverse &* (d &- UInt32(stream[n + t]) &- nonlinear(next, key: bk, shift: shift, back: back, mask: mask))) & mask)
+        let n = v.count
+        guard n > 0, let d = v.baseAddress, let words = stream.baseAddress, let c = temporary.baseAddress else { return }
+        let m = keys.m
+        let mask = UInt16(truncatingIfNeeded: (1 << m) - 1)
+        let shift = UInt16((m + 1) / 2), back = UInt16(m) - shift
+        // c_t = A_b^−1 (d_t − k'_t − g'(d_{t+1})), d_N = start'.
+        let bInverse = UInt16(truncatingIfNeeded: keys.backwardMultiplier), bk = UInt16(truncatingIfNeeded: keys.backwardFunctionKey)
+        let kb = words + n
+        for t in 0..<(n - 1) {
+            c[t] = (bInverse &* (d[t] &- kb[t] &- nonlinear(d[t + 1], key: bk, shift: shift, back: back, mask: mask))) & mask
         }
-        let aInverse = keys.forwardMultiplier, fk = keys.forwardFunctionKey
-        // Descending, so v[t − 1] is still c_{t−1}.
-        var t = n - 1
-        while t >= 0 {
-            let previous = t > 0 ? UInt32(v[t - 1]) : keys.forwardStart
-            let c = UInt32(v[t])
-            v[t] = UInt16(truncatingIfNeeded: (aInverse &* (c &- UInt32(stream[t]) &- nonlinear(previous, key: fk, shift: shift, back: back, mask: mask))) & mask)
-            t -= 1
+        let lastD = UInt16(truncatingIfNeeded: keys.backwardStart)
+        c[n - 1] = (bInverse &* (d[n - 1] &- kb[n - 1] &- nonlinear(lastD, key: bk, shift: shift, back: back, mask: mask))) & mask
+        // z_t = A_f^−1 (c_t − k_t − g(c_{t−1})), c_{−1} = start.
+        let aInverse = UInt16(truncatingIfNeeded: keys.forwardMultiplier), fk = UInt16(truncatingIfNeeded: keys.forwardFunctionKey)
+        let firstC = UInt16(truncatingIfNeeded: keys.forwardStart)
+        d[0] = (aInverse &* (c[0] &- words[0] &- nonlinear(firstC, key: fk, shift: shift, back: back, mask: mask))) & mask
+        for t in 1..<max(n, 1) {
+            d[t] = (aInverse &* (c[t] &- words[t] &- nonlinear(c[t - 1], key: fk, shift: shift, back: back, mask: mask))) & mask
         }
     }
 
@@ -295,15 +489,14 @@ enum QKDHybridStages {
 
     // MARK: Diffusion 3 — one level of 2D integer Haar lifting with keyed per-subband modulation
 
-    /// Rows: (x0, x1) at columns (2i, 2i+1) → (s, d) with d = x1 − x0, s = x0 + (d >> 1); then the same on row
-    /// pairs (2j, 2j+1) per column; an odd last row or column passes through. Then v ← λ_b · v + ω_b with
-    /// b = 2 · (r & 1) + (c & 1). (The modulation is done inside the vertical pass, once a row pair is final.)
-    static func waveletEncrypt(_ v: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys) {
+    /// The horizontal half: (x0, x1) at columns (2i, 2i+1) → (s, d) with d = x1 − x0, s = x0 + (d >> 1); an odd
+    /// last column passes through. The vertical half, the modulation and diffusion 4 + 5 follow in
+    /// `columnsSubstituteAndStore`.
+    static func waveletRowsEncrypt(_ v: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys) {
         let rows = keys.rows, columns = keys.columns, mask = UInt32((1 << keys.m) - 1)
-        let pairColumns = columns / 2, pairRows = rows / 2
         for r in 0..<rows {
             let row = r * columns
-            for i in 0..<pairColumns {
+            for i in 0..<(columns / 2) {
                 let p = row + 2 * i
                 let x0 = UInt32(v[p]), x1 = UInt32(v[p + 1])
                 let d = (x1 &- x0) & mask
@@ -311,67 +504,14 @@ enum QKDHybridStages {
                 v[p + 1] = UInt16(truncatingIfNeeded: d)
             }
         }
-        let (m0, m1, m2, m3) = keys.subbandMultipliers
-        let (o0, o1, o2, o3) = keys.subbandOffsets
-        @inline(__always) func pair(_ top: Int, _ bottom: Int, _ mt: UInt32, _ ot: UInt32, _ mb: UInt32, _ ob: UInt32) {
-            let x0 = UInt32(v[top]), x1 = UInt32(v[bottom])
-            let d = (x1 &- x0) & mask
-            let s = (x0 &+ (d >> 1)) & mask
-            v[top] = UInt16(truncatingIfNeeded: (s &* mt &+ ot) & mask)
-            v[bottom] = UInt16(truncatingIfNeeded: (d &* mb &+ ob) & mask)
-        }
-        for j in 0..<pairRows {
-            let top = 2 * j * columns, bottom = top + columns
-            var c = 0
-            while c + 1 < columns {
-                pair(top + c, bottom + c, m0, o0, m2, o2)
-                pair(top + c + 1, bottom + c + 1, m1, o1, m3, o3)
-                c += 2
-            }
-            if c < columns { pair(top + c, bottom + c, m0, o0, m2, o2) }
-        }
-        if rows % 2 == 1 {
-            let row = (rows - 1) * columns
-            for c in 0..<columns {
-                let (mu, omega) = c & 1 == 0 ? (m0, o0) : (m1, o1)
-                v[row + c] = UInt16(truncatingIfNeeded: (UInt32(v[row + c]) &* mu &+ omega) & mask)
-            }
-        }
     }
 
-    /// Inverse of `waveletEncrypt`; `keys` holds the inverse multipliers.
-    static func waveletDecrypt(_ v: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys) {
+    /// Inverse of `waveletRowsEncrypt`.
+    static func waveletRowsDecrypt(_ v: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys) {
         let rows = keys.rows, columns = keys.columns, mask = UInt32((1 << keys.m) - 1)
-        let pairColumns = columns / 2, pairRows = rows / 2
-        let (m0, m1, m2, m3) = keys.subbandMultipliers
-        let (o0, o1, o2, o3) = keys.subbandOffsets
-        if rows % 2 == 1 {
-            let row = (rows - 1) * columns
-            for c in 0..<columns {
-                let (mu, omega) = c & 1 == 0 ? (m0, o0) : (m1, o1)
-                v[row + c] = UInt16(truncatingIfNeeded: ((UInt32(v[row + c]) &- omega) &* mu) & mask)
-            }
-        }
-        @inline(__always) func pair(_ top: Int, _ bottom: Int, _ mt: UInt32, _ ot: UInt32, _ mb: UInt32, _ ob: UInt32) {
-            let s = ((UInt32(v[top]) &- ot) &* mt) & mask
-            let d = ((UInt32(v[bottom]) &- ob) &* mb) & mask
-            let x0 = (s &- (d >> 1)) & mask
-            v[top] = UInt16(truncatingIfNeeded: x0)
-            v[bottom] = UInt16(truncatingIfNeeded: (d &+ x0) & mask)
-        }
-        for j in 0..<pairRows {
-            let top = 2 * j * columns, bottom = top + columns
-            var c = 0
-            while c + 1 < columns {
-                pair(top + c, bottom + c, m0, o0, m2, o2)
-                pair(top + c + 1, bottom + c + 1, m1, o1, m3, o3)
-                c += 2
-            }
-            if c < columns { pair(top + c, bottom + c, m0, o0, m2, o2) }
-        }
         for r in 0..<rows {
             let row = r * columns
-            for i in 0..<pairColumns {
+            for i in 0..<(columns / 2) {
                 let p = row + 2 * i
                 let s = UInt32(v[p]), d = UInt32(v[p + 1])
                 let x0 = (s &- (d >> 1)) & mask
@@ -381,9 +521,160 @@ enum QKDHybridStages {
         }
     }
 
-    // MARK: Diffusion 4 + 5 — Möbius map over GF(2^m) then permutation polynomial, as one table
+    /// Diffusion 2 and the horizontal half of diffusion 3 in one pass. Needs an even number of columns: then
+    /// every block of four consecutive values holds two whole Haar pairs of one row, and N mod 4 is 0 or 2.
+    static func blockAndRowsEncrypt(
+        _ v: UnsafeMutableBufferPointer<UInt16>, offsets: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys
+    ) {
+        precondition(keys.columns % 2 == 0, "the fused block and row pass needs an even number of columns")
+        guard let v = v.baseAddress, let o = offsets.baseAddress else { return }
+        let n = keys.rows * keys.columns, mask = UInt32((1 << keys.m) - 1)
+        let (m0, m1, m2, m3) = keys.blockMultipliers
+        @inline(__always) func haar(_ i: Int, _ y0: UInt32, _ y1: UInt32) {
+            let d = (y1 &- y0) & mask
+            v[i] = UInt16(truncatingIfNeeded: (y0 &+ (d >> 1)) & mask)
+            v[i + 1] = UInt16(truncatingIfNeeded: d)
+        }
+        let blocks = n / 4
+        for j in 0..<blocks {
+            let i = 4 * j
+            var x0 = UInt32(v[i]), x1 = UInt32(v[i + 1]), x2 = UInt32(v[i + 2]), x3 = UInt32(v[i + 3])
+            x3 = (x0 &- x3) & mask
+            x0 = (x0 &- (x3 >> 1)) & mask
+            x2 = (x1 &- x2) & mask
+            x1 = (x1 &- (x2 >> 1)) & mask
+            x1 = (x0 &- x1) & mask
+            x0 = (x0 &- (x1 >> 1)) & mask
+            x2 = (x2 &+ lift(x3, mask: mask)) & mask
+            x3 = (x3 &- lift(x2, mask: mask)) & mask
+            haar(i, (x0 &* m0 &+ UInt32(o[i])) & mask, (x1 &* m1 &+ UInt32(o[i + 1])) & mask)
+            haar(i + 2, (x2 &* m2 &+ UInt32(o[i + 2])) & mask, (x3 &* m3 &+ UInt32(o[i + 3])) & mask)
+        }
+        if n % 4 == 2 {
+            let i = 4 * blocks
+            haar(i, (UInt32(v[i]) &* m0 &+ UInt32(o[i])) & mask, (UInt32(v[i + 1]) &* m1 &+ UInt32(o[i + 1])) & mask)
+        }
+    }
 
-    static func substitute(_ v: UnsafeMutableBufferPointer<UInt16>, table: UnsafeBufferPointer<UInt16>) {
-        for i in 0..<v.count { v[i] = table[Int(v[i])] }
+    /// Inverse of `blockAndRowsEncrypt`; `keys` holds the inverse multipliers.
+    static func blockAndRowsDecrypt(
+        _ v: UnsafeMutableBufferPointer<UInt16>, offsets: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys
+    ) {
+        precondition(keys.columns % 2 == 0, "the fused block and row pass needs an even number of columns")
+        guard let v = v.baseAddress, let o = offsets.baseAddress else { return }
+        let n = keys.rows * keys.columns, mask = UInt32((1 << keys.m) - 1)
+        let (m0, m1, m2, m3) = keys.blockMultipliers
+        @inline(__always) func unhaar(_ i: Int) -> (UInt32, UInt32) {
+            let s = UInt32(v[i]), d = UInt32(v[i + 1])
+            let y0 = (s &- (d >> 1)) & mask
+            return (y0, (d &+ y0) & mask)
+        }
+        let blocks = n / 4
+        for j in 0..<blocks {
+            let i = 4 * j
+            let (y0, y1) = unhaar(i), (y2, y3) = unhaar(i + 2)
+            var x0 = ((y0 &- UInt32(o[i])) &* m0) & mask
+            var x1 = ((y1 &- UInt32(o[i + 1])) &* m1) & mask
+            var x2 = ((y2 &- UInt32(o[i + 2])) &* m2) & mask
+            var x3 = ((y3 &- UInt32(o[i + 3])) &* m3) & mask
+            x3 = (x3 &+ lift(x2, mask: mask)) & mask
+            x2 = (x2 &- lift(x3, mask: mask)) & mask
+            x0 = (x0 &+ (x1 >> 1)) & mask
+            x1 = (x0 &- x1) & mask
+            x1 = (x1 &+ (x2 >> 1)) & mask
+            x2 = (x1 &- x2) & mask
+            x0 = (x0 &+ (x3 >> 1)) & mask
+            x3 = (x0 &- x3) & mask
+            v[i] = UInt16(truncatingIfNeeded: x0)
+            v[i + 1] = UInt16(truncatingIfNeeded: x1)
+            v[i + 2] = UInt16(truncatingIfNeeded: x2)
+            v[i + 3] = UInt16(truncatingIfNeeded: x3)
+        }
+        if n % 4 == 2 {
+            let i = 4 * blocks
+            let (y0, y1) = unhaar(i)
+            v[i] = UInt16(truncatingIfNeeded: ((y0 &- UInt32(o[i])) &* m0) & mask)
+            v[i + 1] = UInt16(truncatingIfNeeded: ((y1 &- UInt32(o[i + 1])) &* m1) & mask)
+        }
+    }
+
+    // MARK: Vertical Haar + modulation + diffusion 4 + 5 (Möbius then polynomial, one table) + output
+
+    /// For every pair of rows (2j, 2j + 1), per column: d = x1 − x0, s = x0 + (d >> 1); then v ← λ_b · v + ω_b with
+    /// b = 2 · (r & 1) + (c & 1) for every value (an odd last row is only modulated); then v ← T[v]; then the
+    /// value is written into the top m bits of its stored value (`low` = n − m bits below are kept).
+    static func columnsSubstituteAndStore(
+        _ v: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys, table: UnsafeBufferPointer<UInt16>,
+        into values: UnsafeMutableBufferPointer<UInt32>, low: UInt32
+    ) {
+        guard let v = v.baseAddress, let t = table.baseAddress, let out = values.baseAddress else { return }
+        let rows = keys.rows, columns = keys.columns, mask = UInt32((1 << keys.m) - 1)
+        let lowMask = (UInt32(1) << low) &- 1
+        let (m0, m1, m2, m3) = keys.subbandMultipliers
+        let (o0, o1, o2, o3) = keys.subbandOffsets
+        @inline(__always) func store(_ i: Int, _ x: UInt32) {
+            out[i] = (out[i] & lowMask) | (UInt32(t[Int(x)]) << low)
+        }
+        @inline(__always) func pair(_ top: Int, _ bottom: Int, _ mt: UInt32, _ ot: UInt32, _ mb: UInt32, _ ob: UInt32) {
+            let x0 = UInt32(v[top]), x1 = UInt32(v[bottom])
+            let d = (x1 &- x0) & mask
+            let s = (x0 &+ (d >> 1)) & mask
+            store(top, (s &* mt &+ ot) & mask)
+            store(bottom, (d &* mb &+ ob) & mask)
+        }
+        for j in 0..<(rows / 2) {
+            let top = 2 * j * columns, bottom = top + columns
+            var c = 0
+            while c + 1 < columns {
+                pair(top + c, bottom + c, m0, o0, m2, o2)
+                pair(top + c + 1, bottom + c + 1, m1, o1, m3, o3)
+                c += 2
+            }
+            if c < columns { pair(top + c, bottom + c, m0, o0, m2, o2) }
+        }
+        if rows % 2 == 1 {
+            let row = (rows - 1) * columns
+            for c in 0..<columns {
+                let (mu, omega) = c & 1 == 0 ? (m0, o0) : (m1, o1)
+                store(row + c, (UInt32(v[row + c]) &* mu &+ omega) & mask)
+            }
+        }
+    }
+
+    /// Inverse of `columnsSubstituteAndStore`: reads the top m bits of each stored value, applies T^−1 (`table`),
+    /// undoes the modulation (`keys` holds the inverse multipliers) and the vertical Haar half, into `v`.
+    static func loadSubstituteAndColumnsDecrypt(
+        _ values: UnsafeBufferPointer<UInt32>, low: UInt32, table: UnsafeBufferPointer<UInt16>,
+        keys: borrowing QKDHybridPlaneKeys, into v: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        guard let v = v.baseAddress, let t = table.baseAddress, let input = values.baseAddress else { return }
+        let rows = keys.rows, columns = keys.columns, mask = UInt32((1 << keys.m) - 1)
+        let (m0, m1, m2, m3) = keys.subbandMultipliers
+        let (o0, o1, o2, o3) = keys.subbandOffsets
+        @inline(__always) func load(_ i: Int) -> UInt32 { UInt32(t[Int((input[i] >> low) & mask)]) }
+        @inline(__always) func pair(_ top: Int, _ bottom: Int, _ mt: UInt32, _ ot: UInt32, _ mb: UInt32, _ ob: UInt32) {
+            let s = ((load(top) &- ot) &* mt) & mask
+            let d = ((load(bottom) &- ob) &* mb) & mask
+            let x0 = (s &- (d >> 1)) & mask
+            v[top] = UInt16(truncatingIfNeeded: x0)
+            v[bottom] = UInt16(truncatingIfNeeded: (d &+ x0) & mask)
+        }
+        for j in 0..<(rows / 2) {
+            let top = 2 * j * columns, bottom = top + columns
+            var c = 0
+            while c + 1 < columns {
+                pair(top + c, bottom + c, m0, o0, m2, o2)
+                pair(top + c + 1, bottom + c + 1, m1, o1, m3, o3)
+                c += 2
+            }
+            if c < columns { pair(top + c, bottom + c, m0, o0, m2, o2) }
+        }
+        if rows % 2 == 1 {
+            let row = (rows - 1) * columns
+            for c in 0..<columns {
+                let (mu, omega) = c & 1 == 0 ? (m0, o0) : (m1, o1)
+                v[row + c] = UInt16(truncatingIfNeeded: ((load(row + c) &- omega) &* mu) & mask)
+            }
+        }
     }
 }
