@@ -45,7 +45,10 @@ public enum CipherCatalog {
     public static func decryptionCipher(profile: String, formatVersion: Int) throws(ProtectionError) -> any PixelCipher {
         let cipher: any PixelCipher
         switch profile {
-        case QKDHybridCipher.profileName: cipher = QKDHybridCipher()
+        case QKDHybridCipher.profileName:
+            // Objects written by older builds keep their format version; every supported one still decrypts.
+            cipher = QKDHybridCipher.supportedFormatVersions.contains(formatVersion)
+                ? QKDHybridCipher(formatVersion: formatVersion) : QKDHybridCipher()
         case AESCTRCipher.profileName: cipher = AESCTRCipher()
         case DCGANVPDCipher.profileName: cipher = DCGANVPDCipher(decoySource: NoDecoys())
         default: throw .unsupported(CipherError.unknownProfile(profile).description)

@@ -41,6 +41,20 @@ struct ObjectProtectorTests {
         #expect(!object.privateCreators().contains(ProtectionBlock.creator))
     }
 
+    /// An object an older build encrypted with qkd-hybrid format version 1 is still restored (the block names
+    /// the version; the decryptor picks the matching cipher).
+    @Test func olderQKDHybridFormatVersionStillRestores() async throws {
+        let (protector, _) = try localProtector()
+        let object = try syntheticObject(try Self.ctLike())
+        let originalPixels = try pixelBytes(object)
+        _ = try await protector.protect(object, with: QKDHybridCipher(formatVersion: 1))
+        let (block, _) = try ObjectProtector.read(from: object)
+        #expect(block.cipherFormatVersion == 1)
+        #expect(try pixelBytes(object) != originalPixels)
+        _ = try await protector.restore(object)
+        #expect(try pixelBytes(object) == originalPixels)
+    }
+
     @Test func sameObjectGetsTheSameNewUIDAndFreshKeys() async throws {
         let (protector, _) = try localProtector()
         let a = try syntheticObject(try Self.ctLike(), uid: "1.2.3.99")
