@@ -1,4 +1,3 @@
-import Foundation
 public import Gateway
 public import Relay
 public import Protection
@@ -38,12 +37,7 @@ public struct DecryptorConfiguration: Sendable {
 
 extension DecryptorConfiguration {
     public static func load(path: String) throws(ConfigurationError) -> DecryptorConfiguration {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigurationError(file: path, key: "(file)", line: nil,
-                                     problem: "cannot read the file (\(error.localizedDescription)); check the path given to --config")
-        }
-        return try parse(yaml: text, file: path)
+        try parse(yaml: try ConfigReader.text(path: path), file: path)
     }
 
     public static func parse(yaml text: String, file: String = "decryptor.yaml") throws(ConfigurationError) -> DecryptorConfiguration {

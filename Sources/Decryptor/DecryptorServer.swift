@@ -10,13 +10,10 @@ import Hummingbird
 /// `qkdgate decryptor`: builds the relay node that restores encrypted objects and runs it until SIGTERM/SIGINT.
 public enum DecryptorServer {
     public static func relayConfiguration(_ configuration: DecryptorConfiguration) -> RelayConfiguration {
-        var scp = StorageSCPConfiguration(
-            aeTitle: configuration.aeTitle, port: configuration.port, allowedCallingAETitles: configuration.allowedCallers)
-        scp.maxAssociations = configuration.maxAssociations
-        let workers = configuration.workers > 0 ? configuration.workers : ProcessInfo.processInfo.activeProcessorCount
-        return RelayConfiguration(
-            scp: scp, spool: Spool(root: URL(fileURLWithPath: configuration.spoolDirectory, isDirectory: true)),
-            destinations: configuration.destinations, delivery: configuration.retry, workers: workers,
+        GatewayServer.relayConfiguration(
+            aeTitle: configuration.aeTitle, port: configuration.port, allowedCallers: configuration.allowedCallers,
+            maxAssociations: configuration.maxAssociations, spoolDirectory: configuration.spoolDirectory,
+            workers: configuration.workers, retry: configuration.retry, destinations: configuration.destinations,
             retainDeliveredSeconds: configuration.retainDeliveredSeconds)
     }
 

@@ -126,12 +126,7 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 
 extension GatewayConfiguration {
     public static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigurationError(file: path, key: "(file)", line: nil,
-                                     problem: "cannot read the file (\(error.localizedDescription)); check the path given to --config")
-        }
-        return try parse(yaml: text, file: path)
+        try parse(yaml: try ConfigReader.text(path: path), file: path)
     }
 
     public static func parse(yaml text: String, file: String = "gateway.yaml") throws(ConfigurationError) -> GatewayConfiguration {
@@ -151,6 +146,14 @@ extension GatewayConfiguration {
 }
 
 extension ConfigReader {
+    /// The configuration file's text, or an error that names the file.
+    package static func text(path: String) throws(ConfigurationError) -> String {
+        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigurationError(file: path, key: "(file)", line: nil,
+                                     problem: "cannot read the file (\(error.localizedDescription)); check the path given to --config")
+        }
+    }
+
     /// The YAML document's root node, or an error naming the line of a syntax problem.
     package static func document(yaml text: String, file: String) throws(ConfigurationError) -> Node {
         let root: Node

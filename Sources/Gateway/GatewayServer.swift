@@ -20,14 +20,25 @@ public enum GatewayServer {
     }
 
     public static func relayConfiguration(_ configuration: GatewayConfiguration) -> RelayConfiguration {
-        var scp = StorageSCPConfiguration(
-            aeTitle: configuration.aeTitle, port: configuration.port, allowedCallingAETitles: configuration.allowedCallers)
-        scp.maxAssociations = configuration.maxAssociations
-        let workers = configuration.workers > 0 ? configuration.workers : ProcessInfo.processInfo.activeProcessorCount
-        return RelayConfiguration(
-            scp: scp, spool: Spool(root: URL(fileURLWithPath: configuration.spoolDirectory, isDirectory: true)),
-            destinations: configuration.destinations, delivery: configuration.retry, workers: workers,
+        relayConfiguration(
+            aeTitle: configuration.aeTitle, port: configuration.port, allowedCallers: configuration.allowedCallers,
+            maxAssociations: configuration.maxAssociations, spoolDirectory: configuration.spoolDirectory,
+            workers: configuration.workers, retry: configuration.retry, destinations: configuration.destinations,
             retainDeliveredSeconds: configuration.retainDeliveredSeconds)
+    }
+
+    /// The relay core's settings from the node keys every node configuration shares (gateway and decryptor).
+    package static func relayConfiguration(
+        aeTitle: String, port: Int, allowedCallers: [String], maxAssociations: Int, spoolDirectory: String, workers: Int,
+        retry: RetryPolicy, destinations: [Destination], retainDeliveredSeconds: Double
+    ) -> RelayConfiguration {
+        var scp = StorageSCPConfiguration(aeTitle: aeTitle, port: port, allowedCallingAETitles: allowedCallers)
+        scp.maxAssociations = maxAssociations
+        return RelayConfiguration(
+            scp: scp, spool: Spool(root: URL(fileURLWithPath: spoolDirectory, isDirectory: true)),
+            destinations: destinations, delivery: retry,
+            workers: workers > 0 ? workers : ProcessInfo.processInfo.activeProcessorCount,
+            retainDeliveredSeconds: retainDeliveredSeconds)
     }
 
     /// Builds the node (tests call this and run the node themselves).

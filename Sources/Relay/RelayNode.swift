@@ -322,20 +322,9 @@ public final class RelayNode: Service, Sendable {
         let dead = metrics.deadLettered(destination.name)
         let policy = configuration.delivery
         while !stopping.isSet {
-            let seen = sendBell.current
-            let batch: [Delivery]
-            do { batch = try queue.claimDeliveries(destination: destination.name, limit: 16) } catch {
-                logger.error("queue read failed", metadata: ["error": "\(error)"])
-                sendBell.wait(after: seen, timeout: 1)
-                continue
-            }
+            let batch = claimOrWait(destination)
             if batch.isEmpty {
                 if association != nil && Date().timeIntervalSince(lastUse) > 5 { association = nil }
-                var timeout = 1.0
-                if let due = try? queue.nextDue(destination: destination.name) {
-                    timeout = min(max(due.timeIntervalSinceNow, 0.005), 1.0)
-                }
-                sendBell.wait(after: seen, timeout: timeout)
                 continue
             }
             let needed = Set(batch.map { ProposedContext(sopClassUID: $0.sopClassUID, transferSyntaxUID: $0.transferSyntaxUID) })
@@ -398,6 +387,25 @@ public final class RelayNode: Service, Sendable {
         association = nil
     }
 
+    /// Up to 16 due deliveries for `destination`; when there are none, waits for the doorbell or the next due
+    /// retry (at most 1 s) and returns an empty batch.
+    func claimOrWait(_ destination: Destination) -> [Delivery] {
+        let seen = sendBell.current
+        let batch: [Delivery]
+        do { batch = try queue.claimDeliveries(destination: destination.name, limit: 16) } catch {
+            logger.error("queue read failed", metadata: ["error": "\(error)"])
+            sendBell.wait(after: seen, timeout: 1)
+            return []
+        }
+        guard batch.isEmpty else { return batch }
+        var timeout = 1.0
+        if let due = try? queue.nextDue(destination: destination.name) {
+            timeout = min(max(due.timeIntervalSinceNow, 0.005), 1.0)
+        }
+        sendBell.wait(after: seen, timeout: timeout)
+        return []
+    }
+
     /// A folder destination's sender: same queue, retry and dead-letter rules as a DICOM destination.
     func folderLoop(_ destination: Destination, writer: FolderWriter) {
         let forwarded = metrics.forwarded(destination.name)
@@ -405,21 +413,7 @@ public final class RelayNode: Service, Sendable {
         let dead = metrics.deadLettered(destination.name)
         let policy = configuration.delivery
         while !stopping.isSet {
-            let seen = sendBell.current
-            let batch: [Delivery]
-            do { batch = try queue.claimDeliveries(destination: destination.name, limit: 16) } catch {
-                logger.error("queue read failed", metadata: ["error": "\(error)"])
-                sendBell.wait(after: seen, timeout: 1)
-                continue
-            }
-            if batch.isEmpty {
-                var timeout = 1.0
-                if let due = try? queue.nextDue(destination: destination.name) {
-                    timeout = min(max(due.timeIntervalSinceNow, 0.005), 1.0)
-                }
-                sendBell.wait(after: seen, timeout: timeout)
-                continue
-            }
+            let batch = claimOrWait(destination)
             for (index, delivery) in batch.enumerated() {
                 guard !stopping.isSet else {
                     try? queue.release(Array(batch[index...]))

@@ -18,12 +18,7 @@ struct DecryptorCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("qkdgate: invalid configuration: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        bootstrapLogging(level: configuration.logLevel)
         try await DecryptorServer.run(configuration: configuration, logger: Logger(label: "qkdgate.decryptor"))
     }
 }

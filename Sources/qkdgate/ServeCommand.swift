@@ -25,14 +25,19 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("qkdgate: invalid configuration: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "qkdgate.gateway")
         try await GatewayServer.run(configuration: configuration, logger: logger)
+    }
+}
+
+/// Structured logs on standard error at the configured level (journald and containers collect them there).
+func bootstrapLogging(level name: String) {
+    let level = Logger.Level(rawValue: name) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
     }
 }
 

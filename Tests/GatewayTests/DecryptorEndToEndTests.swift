@@ -86,6 +86,7 @@ struct DecryptorEndToEndTests {
               caCertificate: \(pki.path)/ca.crt
             destinations:
               - { name: viewer, aeTitle: VIEWER, host: 127.0.0.1, port: \(viewerPort) }
+              - { name: archive, directory: \(work.path)/archive }
 
             """.write(to: decryptorConfig, atomically: true, encoding: .utf8)
         let decryptor = try Child(Peers.qkdgate, ["decryptor", "--config", decryptorConfig.path],
@@ -207,6 +208,19 @@ struct DecryptorEndToEndTests {
             }
         }
         #expect(checkedImages >= 40)
+
+        // The folder destination got the same objects as <Study>/<Series>/<SOP>.dcm.
+        func filedPath(_ uid: String, _ object: DicomObject) -> String {
+            "\(work.path)/archive/\(object.string(.studyInstanceUID) ?? "")/\(object.string(.seriesInstanceUID) ?? "")/\(uid).dcm"
+        }
+        _ = await eventually(timeout: 60) {
+            restored.allSatisfy { FileManager.default.fileExists(atPath: filedPath($0.key, $0.value)) }
+        }
+        for (uid, object) in restored {
+            let path = filedPath(uid, object)
+            let filed = try? DicomObject(contentsOf: URL(fileURLWithPath: path))
+            #expect(filed?.string(.sopInstanceUID) == uid, "\(path) missing from the folder destination")
+        }
 
         // Crafted objects as a PACS might send them: one cipher pixel changed; an unknown key_ID.
         let encrypted = work.appendingPathComponent("encrypted.dcm")
