@@ -41,10 +41,8 @@ public struct DecryptorProcessor: ObjectProcessor {
             case .reject:
                 throw .permanent("the object carries no qkdgate private block and `unencrypted: reject` is set")
             case .forward:
-                do { try FileManager.default.linkItem(at: input, to: output) } catch {
-                    do { try FileManager.default.copyItem(at: input, to: output) } catch {
-                        throw .retryable("cannot place the object in the outbox (\(error.localizedDescription))")
-                    }
+                do { try Spool.placeUnchanged(input, at: output) } catch {
+                    throw .retryable("cannot place the object in the outbox (\(error.localizedDescription))")
                 }
                 return ProcessedObject(sopClassUID: queued.sopClassUID, sopInstanceUID: queued.sopInstanceUID,
                                        transferSyntaxUID: queued.transferSyntaxUID)

@@ -4,8 +4,6 @@ public import Relay
 import Gateway
 public import Protection
 import QKD
-import ServiceLifecycle
-import Hummingbird
 
 /// `qkdgate decryptor`: builds the relay node that restores encrypted objects and runs it until SIGTERM/SIGINT.
 public enum DecryptorServer {
@@ -19,13 +17,7 @@ public enum DecryptorServer {
 
     /// The protector: keys by key_ID from this site's KME, kept in the spool's key store.
     public static func protector(for configuration: DecryptorConfiguration) throws -> ObjectProtector {
-        let kme = configuration.kme
-        guard let certificate = kme.certificate, let privateKey = kme.privateKey, let ca = kme.caCertificate else {
-            throw RelayError.configuration("`kme` needs certificate, privateKey and caCertificate (the KME requires mutual TLS)")
-        }
-        let client = try KMEClient(configuration: KMEClientConfiguration(
-            baseURL: kme.url, peerSAEID: kme.peerSAEID, certificatePath: certificate,
-            privateKeyPath: privateKey, caCertificatePath: ca))
+        let client = try configuration.kme.client()
         let spool = Spool(root: URL(fileURLWithPath: configuration.spoolDirectory, isDirectory: true))
         try spool.prepare()
         let store = try RetainedKeySource(
@@ -45,13 +37,7 @@ public enum DecryptorServer {
     }
 
     public static func run(configuration: DecryptorConfiguration, logger: Logger) async throws {
-        let node = try makeNode(configuration: configuration, logger: logger)
-        var services: [any Service] = []
-        if let adminPort = configuration.adminPort {
-            services.append(AdminServer.makeApplication(node: node, host: configuration.adminHost, port: adminPort))
-        }
-        services.append(node)
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        try await makeNode(configuration: configuration, logger: logger)
+            .runUntilSignalled(adminHost: configuration.adminHost, adminPort: configuration.adminPort, logger: logger)
     }
 }

@@ -126,13 +126,7 @@ public struct DemoRunner: Sendable {
             spool: \(work.path)/decryptor-spool
             logLevel: notice
             retry: { initialDelay: 0.5, multiplier: 2, maxDelay: 5, maxAttempts: 50 }
-            kme:
-              url: \(urls[1])
-              saeId: decryptor
-              peerSaeId: gateway
-              certificate: \(pki.path)/decryptor.crt
-              privateKey: \(pki.path)/decryptor.key
-              caCertificate: \(pki.path)/ca.crt
+            \(Self.kmeSection(url: urls[1], sae: "decryptor", peer: "gateway", pki: pki))
             destinations:
             \(viewerDestination)
 
@@ -187,13 +181,7 @@ public struct DemoRunner: Sendable {
             spool: \(gatewaySpool.path)
             logLevel: notice
             retry: { initialDelay: 0.5, multiplier: 2, maxDelay: 5, maxAttempts: 50 }
-            kme:
-              url: \(urls[0])
-              saeId: gateway
-              peerSaeId: decryptor
-              certificate: \(pki.path)/gateway.crt
-              privateKey: \(pki.path)/gateway.key
-              caCertificate: \(pki.path)/ca.crt
+            \(Self.kmeSection(url: urls[0], sae: "gateway", peer: "decryptor", pki: pki))
             destinations:
               - { name: pacs, aeTitle: ORTHANC, host: 127.0.0.1, port: \(pacsPort) }
             routes:
@@ -443,6 +431,19 @@ public struct DemoRunner: Sendable {
     }
 
     // MARK: Helpers
+
+    /// A node's `kme:` section: this SAE's certificate from the demo PKI, the peer SAE on the other site.
+    static func kmeSection(url: String, sae: String, peer: String, pki: URL) -> String {
+        """
+        kme:
+          url: \(url)
+          saeId: \(sae)
+          peerSaeId: \(peer)
+          certificate: \(pki.path)/\(sae).crt
+          privateKey: \(pki.path)/\(sae).key
+          caCertificate: \(pki.path)/ca.crt
+        """
+    }
 
     /// True when a node's queue holds at least `expected` objects and none is waiting for processing or delivery.
     static func settled(_ queue: RelayQueue, expected: Int, stillPending: Int = 0) -> Bool {

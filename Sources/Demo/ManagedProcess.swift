@@ -13,7 +13,7 @@ final class ManagedProcess: @unchecked Sendable {
     init(name: String, executable: String, arguments: [String], log: URL) throws(DemoError) {
         self.name = name
         logURL = log
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         do {
             let handle = try FileHandle(forWritingTo: log)
             process.executableURL = URL(fileURLWithPath: executable)
@@ -55,10 +55,10 @@ final class ManagedProcess: @unchecked Sendable {
     }
 }
 
-/// Loopback ports for the demo's servers.
-enum LocalPorts {
+/// Loopback ports for servers started on 127.0.0.1 (the demo's, and the tests').
+public enum LocalPorts {
     /// A TCP port that was free a moment ago (DCMTK 3.6.7 cannot bind port 0).
-    static func free() -> Int {
+    public static func free() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -70,7 +70,7 @@ enum LocalPorts {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func isListening(_ port: Int) -> Bool {
+    public static func isListening(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

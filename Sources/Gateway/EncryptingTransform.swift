@@ -2,7 +2,8 @@ public import Foundation
 public import Protection
 import Ciphers
 import DICOM
-import QKD
+package import QKD
+import Relay
 
 /// The encryption profiles' transform: one `ObjectProtector` (KME key source, gateway UID secret) applied with
 /// the route's cipher, the route's fallback, and the encrypted object written to the outbox.
@@ -21,12 +22,7 @@ public struct EncryptingTransform: ObjectTransform {
         guard let kme = configuration.kme else {
             throw TransformError.permanent("routes with an encryption profile need a `kme` section in the configuration")
         }
-        guard let certificate = kme.certificate, let privateKey = kme.privateKey, let ca = kme.caCertificate else {
-            throw TransformError.permanent("`kme` needs certificate, privateKey and caCertificate (the KME requires mutual TLS)")
-        }
-        let client = try KMEClient(configuration: KMEClientConfiguration(
-            baseURL: kme.url, peerSAEID: kme.peerSAEID, certificatePath: certificate,
-            privateKeyPath: privateKey, caCertificatePath: ca))
+        let client = try kme.client()
         let secret = try GatewaySecret.loadOrCreate(spoolDirectory: configuration.spoolDirectory)
         return ObjectProtector(keySource: KeyBatcher(source: client, batchSize: keyBatchSize), keySourceKind: .qkd,
                                uidSecret: secret)
@@ -64,5 +60,17 @@ public struct EncryptingTransform: ObjectTransform {
         } catch {
             throw .permanent("\(error)")
         }
+    }
+}
+
+extension KMEClientSettings {
+    /// The ETSI GS QKD 014 client for these settings (gateway: master SAE; decryptor: slave SAE).
+    package func client() throws -> KMEClient {
+        guard let certificate, let privateKey, let caCertificate else {
+            throw RelayError.configuration("`kme` needs certificate, privateKey and caCertificate (the KME requires mutual TLS)")
+        }
+        return try KMEClient(configuration: KMEClientConfiguration(
+            baseURL: url, peerSAEID: peerSAEID, certificatePath: certificate,
+            privateKeyPath: privateKey, caCertificatePath: caCertificate))
     }
 }

@@ -55,15 +55,8 @@ public enum GatewayServer {
     public static func run(configuration: GatewayConfiguration, transforms: [String: any ObjectTransform]? = nil,
                            logger: Logger) async throws
     {
-        let node = try makeNode(configuration: configuration, transforms: transforms, logger: logger)
-        var services: [any Service] = []
-        if let adminPort = configuration.adminPort {
-            services.append(AdminServer.makeApplication(node: node, host: configuration.adminHost, port: adminPort))
-        }
-        // Last listed stops first: the node (intake) drains before the admin endpoint goes away.
-        services.append(node)
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        try await makeNode(configuration: configuration, transforms: transforms, logger: logger)
+            .runUntilSignalled(adminHost: configuration.adminHost, adminPort: configuration.adminPort, logger: logger)
     }
 }
 

@@ -45,12 +45,8 @@ public struct PassThroughTransform: ObjectTransform {
 
     public func transform(input: URL, output: URL, route: Route) async throws(TransformError) -> TransformOutcome {
         // Identity facts come from the queue record; the processor fills them in.
-        do {
-            try FileManager.default.linkItem(at: input, to: output)
-        } catch {
-            do { try FileManager.default.copyItem(at: input, to: output) } catch {
-                throw .retryable("cannot place the object in the outbox (\(error.localizedDescription))")
-            }
+        do { try Spool.placeUnchanged(input, at: output) } catch {
+            throw .retryable("cannot place the object in the outbox (\(error.localizedDescription))")
         }
         return TransformOutcome(sopClassUID: "", sopInstanceUID: "", transferSyntaxUID: "", profile: Profile.passThrough.name)
     }

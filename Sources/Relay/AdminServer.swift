@@ -1,5 +1,7 @@
 public import Hummingbird
 import Foundation
+public import Logging
+import ServiceLifecycle
 
 /// The admin HTTP endpoint: `/health` (200 while the queue answers), `/metrics` (Prometheus text format) and
 /// `/` (a short status page). Bind it to 127.0.0.1 or a management network: it is not authenticated.
@@ -33,5 +35,20 @@ public enum AdminServer {
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port)))
+    }
+}
+
+extension RelayNode {
+    /// Runs this node (and its admin endpoint when `adminPort` is set) until SIGTERM/SIGINT; the process entry
+    /// point of every node kind.
+    public func runUntilSignalled(adminHost: String, adminPort: Int?, logger: Logger) async throws {
+        var services: [any Service] = []
+        if let adminPort {
+            services.append(AdminServer.makeApplication(node: self, host: adminHost, port: adminPort))
+        }
+        // Last listed stops first: the node (intake) drains before the admin endpoint goes away.
+        services.append(self)
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
     }
 }

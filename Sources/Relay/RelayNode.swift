@@ -317,10 +317,7 @@ public final class RelayNode: Service, Sendable {
         var association: StorageAssociation?
         var lastUse = Date()
         var known: Set<ProposedContext> = []
-        let forwarded = metrics.forwarded(destination.name)
-        let retried = metrics.retried(destination.name)
-        let dead = metrics.deadLettered(destination.name)
-        let policy = configuration.delivery
+        let counters = DeliveryCounters(metrics, destination)
         while !stopping.isSet {
             let batch = claimOrWait(destination)
             if batch.isEmpty {
@@ -337,8 +334,8 @@ public final class RelayNode: Service, Sendable {
                         callingAETitle: configuration.callingAETitle, destination: destination, contexts: known)
                 } catch {
                     for delivery in batch {
-                        retried.increment()
-                        recordTransient(delivery, reason: "\(error)", policy: policy, deadCounter: dead)
+                        counters.retried.increment()
+                        recordTransient(delivery, reason: "\(error)", policy: configuration.delivery, deadCounter: counters.dead)
                     }
                     logger.warning("destination unreachable; will retry", metadata: [
                         "destination": "\(destination.name)", "error": "\(error)", "waiting": "\(batch.count)",
@@ -356,25 +353,15 @@ public final class RelayNode: Service, Sendable {
                     _ = try open.store(path: path, sopClassUID: delivery.sopClassUID,
                                        transferSyntaxUID: delivery.transferSyntaxUID)
                     lastUse = Date()
-                    forwarded.increment()
+                    counters.forwarded.increment()
                     if try queue.markDelivered(delivery) { objectFinished(delivery.objectID) }
                 } catch let failure as SendFailure {
-                    switch failure {
-                    case let .transient(reason):
-                        retried.increment()
-                        recordTransient(delivery, reason: reason, policy: policy, deadCounter: dead)
+                    record(failure, of: delivery, to: destination, counters: counters)
+                    if case .transient = failure {
                         try? queue.release(Array(batch[(index + 1)...]))
                         association = nil
-                        logger.warning("send failed; will retry", metadata: [
-                            "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
-                        ])
-                    case let .permanent(reason):
-                        try? queue.markDead(delivery, error: reason)
-                        dead.increment()
-                        logger.error("destination refused the object; dead letter", metadata: [
-                            "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
-                        ])
-                        if !open.isOpen { association = nil }
+                    } else if !open.isOpen {
+                        association = nil
                     }
                     if association == nil {
                         break
@@ -408,10 +395,7 @@ public final class RelayNode: Service, Sendable {
 
     /// A folder destination's sender: same queue, retry and dead-letter rules as a DICOM destination.
     func folderLoop(_ destination: Destination, writer: FolderWriter) {
-        let forwarded = metrics.forwarded(destination.name)
-        let retried = metrics.retried(destination.name)
-        let dead = metrics.deadLettered(destination.name)
-        let policy = configuration.delivery
+        let counters = DeliveryCounters(metrics, destination)
         while !stopping.isSet {
             let batch = claimOrWait(destination)
             for (index, delivery) in batch.enumerated() {
@@ -422,27 +406,46 @@ public final class RelayNode: Service, Sendable {
                 do {
                     _ = try writer.deliver(file: configuration.spool.outboxFile(id: delivery.objectID),
                                            sopInstanceUID: delivery.sopInstanceUID)
-                    forwarded.increment()
+                    counters.forwarded.increment()
                     if try queue.markDelivered(delivery) { objectFinished(delivery.objectID) }
                 } catch let failure as SendFailure {
-                    switch failure {
-                    case let .transient(reason):
-                        retried.increment()
-                        recordTransient(delivery, reason: reason, policy: policy, deadCounter: dead)
-                        logger.warning("folder write failed; will retry", metadata: [
-                            "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
-                        ])
-                    case let .permanent(reason):
-                        try? queue.markDead(delivery, error: reason)
-                        dead.increment()
-                        logger.error("object cannot be written to the folder; dead letter", metadata: [
-                            "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
-                        ])
-                    }
+                    record(failure, of: delivery, to: destination, counters: counters)
                 } catch {
                     logger.error("queue update failed", metadata: ["error": "\(error)"])
                 }
             }
+        }
+    }
+
+    /// A destination's counters, looked up once per sender thread.
+    struct DeliveryCounters {
+        let forwarded: Prometheus.Counter
+        let retried: Prometheus.Counter
+        let dead: Prometheus.Counter
+
+        init(_ metrics: RelayMetrics, _ destination: Destination) {
+            forwarded = metrics.forwarded(destination.name)
+            retried = metrics.retried(destination.name)
+            dead = metrics.deadLettered(destination.name)
+        }
+    }
+
+    /// Books a failed delivery for any kind of destination: transient → retried with backoff (dead letter after
+    /// `maxAttempts`), permanent → dead letter at once.
+    func record(_ failure: SendFailure, of delivery: Delivery, to destination: Destination, counters: DeliveryCounters) {
+        switch failure {
+        case let .transient(reason):
+            counters.retried.increment()
+            recordTransient(delivery, reason: reason, policy: configuration.delivery, deadCounter: counters.dead)
+            logger.warning("send failed; will retry", metadata: [
+                "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
+            ])
+        case let .permanent(reason):
+            try? queue.markDead(delivery, error: reason)
+            counters.dead.increment()
+            logger.error("destination refused the object; dead letter", metadata: [
+                "destination": "\(destination.name)", "delivery": "\(delivery.id)", "error": "\(reason)",
+            ])
         }
     }
 

@@ -30,6 +30,14 @@ public struct Spool: Sendable {
     public func receivedFile(id: Int64) -> URL { received.appendingPathComponent("\(id).dcm") }
     public func outboxFile(id: Int64) -> URL { outbox.appendingPathComponent("\(id).dcm") }
 
+    /// Puts `input` unchanged at `output` for a node that forwards an object as received: a hard link (same
+    /// file system, no copy, same bytes), or a copy where linking is not possible.
+    public static func placeUnchanged(_ input: URL, at output: URL) throws {
+        do { try FileManager.default.linkItem(at: input, to: output) } catch {
+            try FileManager.default.copyItem(at: input, to: output)
+        }
+    }
+
     /// Creates the directories (0700: the spool holds patient data).
     public func prepare() throws(RelayError) {
         for directory in [root, incoming, received, outbox, quarantine] {
