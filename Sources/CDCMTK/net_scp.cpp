@@ -1,5 +1,6 @@
 // Storage SCP: our own accept loop with one thread per association (DcmSCPPool in DCMTK 3.6.7 keeps a thread
-// stack per finished association), C-STORE received straight to a file, facts handed to a C callback.
+// stack per finished association), C-STORE received straight to a file (disk writeback started while it
+// arrives), facts handed to a C callback that makes the file durable before it answers Success.
 #include "cdcmtk_net.h"
 #include "net_internal.h"
 
@@ -82,8 +83,11 @@ protected:
         T_DIMSE_C_StoreRQ &request = message->msg.CStoreRQ;
         const std::string path = server_->incoming_directory + "/" + std::to_string(getpid()) + "-" +
                                  std::to_string(server_->file_counter.fetch_add(1)) + ".part";
+        receiving_path_ = path;
+        written_back_ = 0;
         OFCondition condition = receiveSTORERequest(request, info.presentationContextID, OFString(path.c_str()));
         if (condition.bad()) {
+            finish_receiving();
             ::unlink(path.c_str());
             return condition;
         }
@@ -91,15 +95,29 @@ protected:
         return sendSTOREResponse(info.presentationContextID, request, status);
     }
 
+    // Called by DCMTK after each received PDV of the dataset. Starts the disk writeback of what is already
+    // written, so that the fsync before the C-STORE-RSP waits for the last chunk only, not the whole object.
+    void notifyRECEIVEProgress(const unsigned long byteCount) override {
+        if (receiving_path_.empty() || byteCount < written_back_ + kWritebackStep) return;
+        if (receiving_fd_ < 0) receiving_fd_ = ::open(receiving_path_.c_str(), O_RDONLY);
+        if (receiving_fd_ >= 0) ::sync_file_range(receiving_fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+        written_back_ = byteCount;
+    }
+
 private:
+    static constexpr unsigned long kWritebackStep = 256 * 1024;
+    std::string receiving_path_;
+    int receiving_fd_ = -1;
+    unsigned long written_back_ = 0;
+
+    void finish_receiving() {
+        if (receiving_fd_ >= 0) ::close(receiving_fd_);
+        receiving_fd_ = -1;
+        receiving_path_.clear();
+    }
+
     Uint16 describe_and_decide(const std::string &path, const std::string &transfer_syntax,
                                const T_DIMSE_C_StoreRQ &request) {
-        // Durability first: the handler may answer Success only for bytes that are on disk.
-        int fd = ::open(path.c_str(), O_RDONLY);
-        if (fd >= 0) {
-            ::fsync(fd);
-            ::close(fd);
-        }
         const std::string calling = trimmed(getPeerAETitle());
         const std::string called = trimmed(getCalledAETitle());
         std::string sop_class = request.AffectedSOPClassUID;
@@ -151,6 +169,10 @@ private:
         } catch (...) {
             problem = "dataset cannot be parsed (exception in DCMTK)";
         }
+        // Not fsynced here: the handler renames the file to its final name first, so that one flush covers the
+        // data and the rename (see cdcmtk_net_received_object.path). The writeback started during the
+        // reception went on while the dataset was parsed.
+        finish_receiving();
         object.calling_ae_title = calling.c_str();
         object.called_ae_title = called.c_str();
         object.sop_class_uid = sop_class.c_str();

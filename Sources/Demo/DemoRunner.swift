@@ -449,7 +449,7 @@ public struct DemoRunner: Sendable {
     static func settled(_ queue: RelayQueue, expected: Int, stillPending: Int = 0) -> Bool {
         guard let counts = try? queue.counts() else { return false }
         let total = counts.objectsByState.values.reduce(0, +)
-        let busy = counts.objectsByState.filter { !["done", "quarantined", "processed"].contains($0.key) }.values.reduce(0, +)
+        let busy = counts.objectsByState.filter { !["done", "purged", "quarantined", "processed"].contains($0.key) }.values.reduce(0, +)
         let pending = counts.pendingByDestination.values.reduce(0, +)
         return total >= expected && busy == 0 && pending <= stillPending
     }

@@ -63,6 +63,10 @@ public struct GatewayProcessor: ObjectProcessor {
         self.transforms = transforms
     }
 
+    /// Pass-through objects (a pass-through route, or objects without pixel data on a route that forwards them)
+    /// go from the intake commit straight to the outbox.
+    public func forwardsUnchanged(profile: String) -> Bool { profile == Profile.passThrough.name }
+
     public func process(_ object: QueuedObject, input: URL, output: URL) async throws(ProcessingFailure) -> ProcessedObject {
         let routes = configuration.routes + (configuration.defaultRoute.map { [$0] } ?? [])
         guard var route = routes.first(where: { $0.name == object.route }) else {

@@ -1,17 +1,22 @@
 import Foundation
 
-/// Wakes waiting workers when new work is committed. Threads wait on a condition; async tasks poll the
-/// generation counter with short sleeps (they must not block a cooperative thread).
+/// Wakes waiting workers when new work is committed. Threads wait on a condition; async tasks park a
+/// continuation (they must not block a cooperative thread, and polling would cost a wake-up every few ms).
 final class Doorbell: @unchecked Sendable {
     // All state is guarded by `condition`.
     private let condition = NSCondition()
     private var generation: UInt64 = 0
+    private var parked: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    private var nextTicket: UInt64 = 0
 
     func ring() {
         condition.lock()
         generation &+= 1
+        let waiting = parked
+        parked = [:]
         condition.broadcast()
         condition.unlock()
+        for continuation in waiting.values { continuation.resume() }
     }
 
     var current: UInt64 {
@@ -32,10 +37,28 @@ final class Doorbell: @unchecked Sendable {
 
     /// Async variant: returns when the bell rang after `seen` or after `timeout` seconds.
     func waitAsync(after seen: UInt64, timeout: Double) async {
-        var waited = 0.0
-        while current == seen && waited < timeout {
-            try? await Task.sleep(for: .milliseconds(2))
-            waited += 0.002
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            guard generation == seen else {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            nextTicket &+= 1
+            let ticket = nextTicket
+            parked[ticket] = continuation
+            condition.unlock()
+            Task { [self] in
+                try? await Task.sleep(for: .seconds(max(timeout, 0)))
+                resumeIfParked(ticket)
+            }
         }
+    }
+
+    private func resumeIfParked(_ ticket: UInt64) {
+        condition.lock()
+        let continuation = parked.removeValue(forKey: ticket)
+        condition.unlock()
+        continuation?.resume()
     }
 }

@@ -43,6 +43,7 @@ public struct Delivery: Sendable, Hashable {
 /// sending → delivered; or dead (dead letter, replayable).
 public final class RelayQueue: Sendable {
     let database: DatabasePool
+    let ids: IDAllocator
 
     public init(path: String) throws(RelayError) {
         do {
@@ -53,6 +54,7 @@ public final class RelayQueue: Sendable {
             configuration.busyMode = .timeout(10)
             database = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
+            ids = IDAllocator(after: try Self.highestObjectID(database))
         } catch {
             throw .queue(reason: "cannot open \(path) (\(error))")
         }
@@ -102,52 +104,105 @@ public final class RelayQueue: Sendable {
 
     // MARK: Intake
 
-    /// Inserts the record and, inside the same transaction, moves the received file to its spool name and
-    /// fsyncs the directory; the commit happens only after both are on disk.
+    /// Places a received file in the spool and commits its record; returns the object's id. Success may be
+    /// answered when this returns, and not before:
+    ///
+    /// 1. the id is taken from `ids` (so the file can get its final name before the commit);
+    /// 2. the file is renamed to `received/<id>.dcm` (`outbox/<id>.dcm` when `forwardUnchanged`);
+    /// 3. the file is fsynced (its data, and on a journaling file system the rename with it), then the directory;
+    /// 4. the row (and, for `forwardUnchanged`, its deliveries) is committed with synchronous=FULL.
+    ///
+    /// Steps 2–3 run outside the database's write lock, so concurrent associations flush in parallel. A crash
+    /// after 2 and before 4 leaves a file without a row, which `RelayNode.recover` deletes (the SCU never got
+    /// Success and sends again).
+    ///
+    /// `forwardUnchanged`: the object needs no processing (pass-through): it goes straight to the outbox with
+    /// its deliveries pending, in the same commit (no worker hop, no second file, no second fsync).
     public func admit(
         file: String, spool: Spool, callingAETitle: String, sopClassUID: String, sopInstanceUID: String,
-        transferSyntaxUID: String, modality: String, route: String, profile: String, destinations: [String]
+        transferSyntaxUID: String, modality: String, route: String, profile: String, destinations: [String],
+        forwardUnchanged: Bool = false
     ) throws(RelayError) -> Int64 {
+        let id = ids.next()
+        let directory = forwardUnchanged ? spool.outbox : spool.received
+        let target = directory.appendingPathComponent("\(id).dcm").path
+        guard Durable.move(file, to: target) else {
+            throw .spool(path: target, reason: "cannot move the received object into the spool")
+        }
+        guard Durable.sync(file: target), Durable.sync(directory: directory.path) else {
+            Durable.remove(target)
+            throw .spool(path: target, reason: "cannot fsync the received object")
+        }
         do {
-            return try database.writeWithoutTransaction { db -> Int64 in
+            try database.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
-                var id: Int64 = 0
                 try db.inTransaction {
-                    id = try Self.insertAndMove(db, file: file, spool: spool, callingAETitle: callingAETitle,
-                                                sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID,
-                                                transferSyntaxUID: transferSyntaxUID, modality: modality, route: route,
-                                                profile: profile, destinations: destinations)
+                    try Self.insert(db, id: id, callingAETitle: callingAETitle, sopClassUID: sopClassUID,
+                                    sopInstanceUID: sopInstanceUID, transferSyntaxUID: transferSyntaxUID,
+                                    modality: modality, route: route, profile: profile, destinations: destinations,
+                                    forwardUnchanged: forwardUnchanged)
                     return .commit
                 }
-                return id
             }
-        } catch let error as RelayError {
-            throw error
         } catch {
+            Durable.remove(target)
+            // Another writer may have used ids (e.g. a second node on the same spool by mistake): start again
+            // after the highest one in the table.
+            if let highest = try? Self.highestObjectID(database) { ids.advance(past: highest) }
             throw .queue(reason: "cannot commit the received object (\(error))")
+        }
+        return id
+    }
+
+    private static func insert(
+        _ db: Database, id: Int64, callingAETitle: String, sopClassUID: String, sopInstanceUID: String,
+        transferSyntaxUID: String, modality: String, route: String, profile: String, destinations: [String],
+        forwardUnchanged: Bool
+    ) throws {
+        let now = Date().timeIntervalSince1970
+        // A forwarded-unchanged object is processed at once: what is sent is what was received.
+        let (state, outSopClass, outSopInstance, outSyntax): (String, String?, String?, String?) =
+            forwardUnchanged ? ("processed", sopClassUID, sopInstanceUID, transferSyntaxUID) : ("received", nil, nil, nil)
+        try db.execute(
+            sql: """
+                INSERT INTO object (id, receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
+                    modality, route, profile, destinations, state, nextAttemptAt,
+                    outSopClassUID, outSopInstanceUID, outTransferSyntaxUID)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [id, now, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID, modality, route,
+                        profile, destinations.joined(separator: "\n"), state, now, outSopClass, outSopInstance,
+                        outSyntax])
+        if forwardUnchanged {
+            for destination in destinations {
+                try db.execute(
+                    sql: "INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (?, ?, 'pending', ?)",
+                    arguments: [id, destination, now])
+            }
         }
     }
 
-    private static func insertAndMove(
-        _ db: Database, file: String, spool: Spool, callingAETitle: String, sopClassUID: String, sopInstanceUID: String,
-        transferSyntaxUID: String, modality: String, route: String, profile: String, destinations: [String]
-    ) throws -> Int64 {
-        let now = Date().timeIntervalSince1970
-        try db.execute(
-            sql: """
-                INSERT INTO object (receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
-                    modality, route, profile, destinations, state, nextAttemptAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?)
-                """,
-            arguments: [now, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID, modality, route,
-                        profile, destinations.joined(separator: "\n"), now])
-        let id = db.lastInsertedRowID
-        let target = spool.receivedFile(id: id).path
-        guard Durable.move(file, to: target), Durable.sync(directory: spool.received.path) else {
-            throw RelayError.spool(path: target, reason: "cannot move the received object into the spool")
+    /// The highest object id ever used (rows are never deleted, and AUTOINCREMENT remembers deleted ones).
+    static func highestObjectID(_ database: DatabasePool) throws -> Int64 {
+        try database.read { db in
+            let rows = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM object") ?? 0
+            let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'object'") ?? 0
+            return max(rows, sequence)
         }
-        return id
+    }
+
+    /// Object ids handed out before their rows are committed (a file gets its final name first).
+    final class IDAllocator: @unchecked Sendable {
+        // `last` is guarded by `lock`.
+        private let lock = NSLock()
+        private var last: Int64
+
+        init(after highest: Int64) { last = highest }
+
+        func next() -> Int64 { lock.withLock { last += 1; return last } }
+
+        func advance(past highest: Int64) { lock.withLock { last = max(last, highest) } }
     }
 
     // MARK: Processing
@@ -237,11 +292,12 @@ public final class RelayQueue: Sendable {
     }
 
     /// Marks a delivery done. Returns true when this was the object's last outstanding delivery (the object is
-    /// then `done` and its files may go).
-    /// Durable (FULL): the caller may delete the object's files right after, and a crash must not bring back a
-    /// pending delivery whose file is gone.
+    /// then `done`).
+    /// Not fsynced (NORMAL): losing it in a power cut only sends the object again, an idempotent overwrite.
+    /// The object's files are deleted later, by `sweepDone`, after a commit that makes this one durable: a
+    /// crash must never bring back a pending delivery whose file is gone.
     public func markDelivered(_ delivery: Delivery) throws(RelayError) -> Bool {
-        try writeDurably { db in
+        try write { db in
             let now = Date().timeIntervalSince1970
             try db.execute(
                 sql: "UPDATE delivery SET state = 'delivered', deliveredAt = ?, lastError = NULL WHERE id = ?",
@@ -313,9 +369,11 @@ public final class RelayQueue: Sendable {
         }
     }
 
-    /// Done objects finished before `cutoff` whose files are still on disk are returned once and flagged.
-    public func expiredDone(before cutoff: Date) throws(RelayError) -> [Int64] {
-        try write { db in
+    /// Done objects finished before `cutoff` whose files are still on disk are returned once and flagged
+    /// `purged`. Committed with FULL: the WAL fsync also makes every earlier `markDelivered` durable, so the
+    /// caller may delete the returned objects' files.
+    public func sweepDone(before cutoff: Date) throws(RelayError) -> [Int64] {
+        try writeDurably { db in
             let ids = try Int64.fetchAll(
                 db, sql: "SELECT id FROM object WHERE state = 'done' AND finishedAt <= ?",
                 arguments: [cutoff.timeIntervalSince1970])

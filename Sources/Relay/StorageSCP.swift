@@ -23,7 +23,8 @@ public struct ReceivedObject: Sendable, Hashable {
     public var numberOfFrames: Int
     /// A problem the bridge found (unparseable, Pixel Data length mismatch), PHI-free; nil when none.
     public var problem: String?
-    /// The received file (meta header + dataset as received), fsynced.
+    /// The received file (meta header + dataset as received). Not yet fsynced: whoever answers Success makes
+    /// it durable first (`RelayQueue.admit` renames it to its spool name, then fsyncs it and the directory).
     public var path: String
 
     public init(

@@ -203,13 +203,17 @@ struct EncryptedEndToEndTests {
         return checked
     }
 
-    /// The gateway's copies of what it received (kept: `retentionSeconds: -1`), by SOP Instance UID.
+    /// The gateway's copies of what it received (kept: `retentionSeconds: -1`), by SOP Instance UID: objects to
+    /// encrypt wait in `received/`, pass-through objects are committed straight into `outbox/` (encrypted
+    /// copies there carry new UIDs, so they never shadow an original).
     func spoolCopiesByUID(_ spool: URL) throws -> [String: [URL]] {
-        let received = spool.appendingPathComponent("received")
         var result: [String: [URL]] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: received.path) {
-            let url = received.appendingPathComponent(name)
-            result[try Peers.sopInstanceUID(url.path), default: []].append(url)
+        for folder in ["received", "outbox"] {
+            let directory = spool.appendingPathComponent(folder)
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+                let url = directory.appendingPathComponent(name)
+                result[try Peers.sopInstanceUID(url.path), default: []].append(url)
+            }
         }
         return result
     }

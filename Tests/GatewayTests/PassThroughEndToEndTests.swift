@@ -61,8 +61,9 @@ struct PassThroughEndToEndTests {
         #expect(arrived, "only \(received.count) of \(expected.count) arrived; storescu said: \(sent.output.suffix(2000))\ngateway log: \(gateway.child.log.suffix(3000))")
         #expect(Set(received.keys) == Set(expected.keys))
 
-        // What the gateway received (kept: retentionSeconds -1) against what the PACS stored.
-        let spooled = work.appendingPathComponent("spool/received")
+        // What the gateway received (kept: retentionSeconds -1; pass-through objects are committed straight into
+        // the outbox) against what the PACS stored.
+        let spooled = work.appendingPathComponent("spool/outbox")
         var compared = 0
         for name in try FileManager.default.contentsOfDirectory(atPath: spooled.path) {
             let file = spooled.appendingPathComponent(name)

@@ -82,6 +82,35 @@ struct RelayQueueTests {
         #expect(try queue.counts().objectsByState["done"] == 1)
     }
 
+    @Test func unchangedObjectsAreCommittedStraightToTheOutbox() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let queue = try RelayQueue(path: spool.database.path)
+        let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
+        FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
+        let id = try queue.admit(file: file, spool: spool, callingAETitle: "CT01", sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+                                 sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
+                                 modality: "CT", route: "r", profile: "pass-through", destinations: ["a", "b"],
+                                 forwardUnchanged: true)
+        #expect(FileManager.default.fileExists(atPath: spool.outboxFile(id: id).path))
+        #expect(!FileManager.default.fileExists(atPath: spool.receivedFile(id: id).path))
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(try queue.claimForProcessing(limit: 5).isEmpty, "nothing for the workers")
+        let toA = try queue.claimDeliveries(destination: "a", limit: 10)
+        let toB = try queue.claimDeliveries(destination: "b", limit: 10)
+        #expect(toA.map(\.objectID) == [id] && toB.map(\.objectID) == [id])
+        #expect(toA.first?.sopInstanceUID == "1.2.3" && toA.first?.transferSyntaxUID == TransferSyntaxUID.explicitLittleEndian)
+
+        // Files go only in a sweep after the last delivery, never while one is outstanding.
+        #expect(try queue.markDelivered(toA[0]) == false)
+        #expect(try queue.sweepDone(before: Date()).isEmpty)
+        #expect(try queue.markDelivered(toB[0]) == true)
+        #expect(try queue.sweepDone(before: Date(timeIntervalSinceNow: -60)).isEmpty, "retention not over yet")
+        #expect(try queue.sweepDone(before: Date()) == [id])
+        #expect(try queue.sweepDone(before: Date()).isEmpty, "an object is swept once")
+        #expect(try queue.counts().objectsByState["purged"] == 1)
+    }
+
     @Test func futureRetriesAreNotDueYet() throws {
         let spool = try makeSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }

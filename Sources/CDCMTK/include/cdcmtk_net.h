@@ -59,7 +59,9 @@ typedef struct {
     uint32_t number_of_frames;
     /// NULL when the bridge saw nothing wrong; otherwise a short PHI-free reason (e.g. pixel length mismatch).
     const char *problem;
-    /// The received object, written as a DICOM file (meta header + dataset exactly as received) and fsynced.
+    /// The received object, written as a DICOM file (meta header + dataset exactly as received), with its
+    /// disk writeback already started but NOT fsynced: a handler that answers Success must first make it
+    /// durable (rename it to its final name, then fsync it and its directory, so one flush covers both).
     /// The handler owns it from now on: it must move or delete it.
     const char *path;
 } cdcmtk_net_received_object;
