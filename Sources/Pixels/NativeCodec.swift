@@ -23,6 +23,35 @@ extension PixelBuffer {
                 let usedMask = UInt8((1 << (count % 8)) - 1)
                 padBits = bytes[count / 8] & ~usedMask
             }
+        } else if descriptor.hasIdentityLayout {
+            // Native order is normalised order: one pass straight from the bytes, no word array.
+            let low = UInt32(descriptor.lowBit)
+            let mask = descriptor.valueMask
+            let outside = ~(mask << low)
+            let bitsAllocated = descriptor.bitsAllocated
+            var residueSeen: UInt32 = 0
+            // One loop per word size, so that each one vectorises.
+            values.withUnsafeMutableBufferPointer { out in
+                func extract<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) {
+                    let stride = MemoryLayout<Word>.size
+                    for i in 0..<count {
+                        let w = UInt32(truncatingIfNeeded: Word(littleEndian: bytes.loadUnaligned(fromByteOffset: stride * i, as: Word.self)))
+                        out[i] = (w >> low) & mask
+                        residueSeen |= w & outside
+                    }
+                }
+                switch bitsAllocated {
+                case 8: extract(UInt8.self)
+                case 16: extract(UInt16.self)
+                default: extract(UInt32.self)
+                }
+            }
+            if residueSeen != 0 {
+                residue = [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
+                    for i in 0..<count { out[i] = Self.word(bytes, i, bitsAllocated) & outside }
+                    initialized = count
+                }
+            }
         } else {
             let words = Self.readWords(bytes, count: count, bitsAllocated: descriptor.bitsAllocated)
             let low = UInt32(descriptor.lowBit)
@@ -79,6 +108,36 @@ extension PixelBuffer {
                 }
                 if count % 8 != 0 { o[count / 8] |= packedPadBits }
             }
+        } else if descriptor.hasIdentityLayout {
+            // Native order is normalised order: values (and residue) go straight to their bytes.
+            let low = UInt32(descriptor.lowBit)
+            let bitsAllocated = descriptor.bitsAllocated
+            values.withUnsafeBufferPointer { v in
+                out.withUnsafeMutableBytes { raw in
+                    // One loop per word size, so that each one vectorises.
+                    func place<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) {
+                        let stride = MemoryLayout<Word>.size
+                        if let residue {
+                            residue.withUnsafeBufferPointer { r in
+                                for i in 0..<count {
+                                    raw.storeBytes(of: Word(truncatingIfNeeded: (v[i] << low) | r[i]).littleEndian,
+                                                   toByteOffset: stride * i, as: Word.self)
+                                }
+                            }
+                        } else {
+                            for i in 0..<count {
+                                raw.storeBytes(of: Word(truncatingIfNeeded: v[i] << low).littleEndian,
+                                               toByteOffset: stride * i, as: Word.self)
+                            }
+                        }
+                    }
+                    switch bitsAllocated {
+                    case 8: place(UInt8.self)
+                    case 16: place(UInt16.self)
+                    default: place(UInt32.self)
+                    }
+                }
+            }
         } else {
             var words = [UInt32](repeating: 0, count: count)
             let low = UInt32(descriptor.lowBit)
@@ -106,7 +165,7 @@ extension PixelBuffer {
     static func forEachNativeIndex(_ d: PixelDescriptor, _ body: (Int, Int) -> Void) {
         let plane = d.planeSize
         let comps = d.components
-        if comps == 1 || d.planarConfiguration == .separate {
+        if d.hasIdentityLayout {
             for i in 0..<d.valueCount { body(i, i) }
         } else if d.isChromaSubsampled {
             // Per row: Y(2g) Y(2g+1) Cb(g) Cr(g) → luminance plane, chroma plane as Cb Cr Cb Cr.
@@ -135,6 +194,16 @@ extension PixelBuffer {
                     for c in 0..<comps { body(n + c, base + c * plane + p) }
                 }
             }
+        }
+    }
+
+    /// The `index`-th little-endian word of `bitsAllocated` (8, 16 or 32) bits.
+    @inline(__always)
+    static func word(_ bytes: UnsafeRawBufferPointer, _ index: Int, _ bitsAllocated: Int) -> UInt32 {
+        switch bitsAllocated {
+        case 8: return UInt32(bytes[index])
+        case 16: return UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self)))
+        default: return UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
         }
     }
 
@@ -173,4 +242,10 @@ extension PixelBuffer {
             }
         }
     }
+}
+
+extension PixelDescriptor {
+    /// True when native sample order already is the buffer's normalised order (one component, or planes stored
+    /// one after another), so conversions need no index map.
+    var hasIdentityLayout: Bool { components == 1 || planarConfiguration == .separate }
 }

@@ -124,8 +124,8 @@ public struct ObjectProtector: Sendable {
         do {
             try object.setPixelBuffer(sealed)
             try object.setString(newUID, for: .sopInstanceUID)
-            let cipherBytes = try object.withNativePixelBytes { raw in Array(raw) }
-            block.mac = block.computeMAC(macKey: macKey, cipherPixelData: cipherBytes)
+            let unsigned = block
+            block.mac = try object.withNativePixelBytes { raw in unsigned.computeMAC(macKey: macKey, cipherPixelData: raw) }
             try write(block, to: object)
         } catch {
             throw .dicom(error.description)
@@ -155,14 +155,14 @@ public struct ObjectProtector: Sendable {
         let bundle = try KeyBundle(decoding: bundleBytes)
 
         let cipherBuffer: PixelBuffer
-        let cipherBytes: [UInt8]
+        let macMatches: Bool
         do {
             cipherBuffer = try object.pixelBuffer()
-            cipherBytes = try object.withNativePixelBytes { raw in Array(raw) }
+            macMatches = try object.withNativePixelBytes { raw in block.verifyMAC(macKey: bundle.macKey, cipherPixelData: raw) }
         } catch {
             throw .dicom(error.description)
         }
-        if !ignoreIntegrity && !block.verifyMAC(macKey: bundle.macKey, cipherPixelData: cipherBytes) {
+        if !ignoreIntegrity && !macMatches {
             throw .integrity("the MAC over the pixel data and the private block does not match (the object was altered, or the key is wrong)")
         }
         let cipher = try CipherCatalog.decryptionCipher(profile: block.profile, formatVersion: block.cipherFormatVersion)

@@ -60,10 +60,18 @@ public struct ProtectionBlock: Sendable, Equatable {
 
     /// The bytes the MAC covers: every field but the MAC, length-prefixed, then the cipher pixel data.
     public func macInput(cipherPixelData: [UInt8]) -> [UInt8] {
+        macPrefix(cipherPixelDataCount: cipherPixelData.count) + cipherPixelData
+    }
+
+    /// `macInput` up to the cipher pixel data itself (which the HMAC then reads in place, without a copy).
+    func macPrefix(cipherPixelDataCount: Int) -> [UInt8] {
         var out: [UInt8] = Array("qkdgate-mac-v1".utf8)
-        func field(_ bytes: [UInt8]) {
-            var n = UInt64(bytes.count).littleEndian
+        func length(_ count: Int) {
+            var n = UInt64(count).littleEndian
             withUnsafeBytes(of: &n) { out += $0 }
+        }
+        func field(_ bytes: [UInt8]) {
+            length(bytes.count)
             out += bytes
         }
         field(Array(profile.utf8))
@@ -76,21 +84,26 @@ public struct ProtectionBlock: Sendable, Equatable {
         field(Array(Self.canonical(parameters).utf8))
         field(Array(Self.canonical(originalAttributes).utf8))
         field(plainPixelSHA256)
-        field(cipherPixelData)
+        length(cipherPixelDataCount)
         return out
     }
 
-    /// HMAC-SHA-256 of `macInput`.
+    /// HMAC-SHA-256 of `macInput`, fed in two parts so the pixel data is hashed where it lies.
+    public func computeMAC(macKey: [UInt8], cipherPixelData: UnsafeRawBufferPointer) -> [UInt8] {
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: macKey))
+        hmac.update(data: macPrefix(cipherPixelDataCount: cipherPixelData.count))
+        hmac.update(data: cipherPixelData)
+        return Array(hmac.finalize())
+    }
+
     public func computeMAC(macKey: [UInt8], cipherPixelData: [UInt8]) -> [UInt8] {
-        let code = HMAC<SHA256>.authenticationCode(
-            for: macInput(cipherPixelData: cipherPixelData), using: SymmetricKey(data: macKey))
-        return Array(code)
+        cipherPixelData.withUnsafeBytes { computeMAC(macKey: macKey, cipherPixelData: $0) }
     }
 
     /// Constant-time comparison of the stored MAC with a fresh one.
-    public func verifyMAC(macKey: [UInt8], cipherPixelData: [UInt8]) -> Bool {
-        HMAC<SHA256>.isValidAuthenticationCode(
-            mac, authenticating: macInput(cipherPixelData: cipherPixelData), using: SymmetricKey(data: macKey))
+    public func verifyMAC(macKey: [UInt8], cipherPixelData: UnsafeRawBufferPointer) -> Bool {
+        let fresh = computeMAC(macKey: macKey, cipherPixelData: cipherPixelData)
+        return fresh.count == mac.count && zip(fresh, mac).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
