@@ -10,13 +10,14 @@ struct KeySchedule: Sendable {
     /// The value of `plane` for derivations that belong to the whole object.
     static let objectWide: UInt32 = 0xFFFF_FFFF
 
-    /// The key bytes (SymmetricKey is not Sendable; a key object is made per derivation).
-    private let secret: [UInt8]
-    private let salt: [UInt8]
+    /// HKDF's extract step, PRK = HMAC-SHA-512(salt, key), done once per object: every derivation is then one
+    /// expand step (RFC 5869 §2.3), which halves the HMAC work per plane. Kept as bytes because SymmetricKey is
+    /// not Sendable.
+    private let pseudoRandomKey: [UInt8]
 
     init(secret: [UInt8], profile: String, version: Int) {
-        self.secret = secret
-        salt = Array("qkdgate/\(profile)/v\(version)".utf8)
+        let salt = Array("qkdgate/\(profile)/v\(version)".utf8)
+        pseudoRandomKey = Array(HKDF<SHA512>.extract(inputKeyMaterial: SymmetricKey(data: secret), salt: salt))
     }
 
     /// `count` bytes for `purpose` and `plane` (at most 255 · 64 bytes).
@@ -24,8 +25,7 @@ struct KeySchedule: Sendable {
         var info = Array(purpose.utf8)
         info.append(0)
         info.append(contentsOf: [UInt8(plane >> 24), UInt8((plane >> 16) & 0xFF), UInt8((plane >> 8) & 0xFF), UInt8(plane & 0xFF)])
-        let derived = HKDF<SHA512>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: secret), salt: salt, info: info, outputByteCount: count)
+        let derived = HKDF<SHA512>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: count)
         return derived.withUnsafeBytes { Array($0) }
     }
 

@@ -167,7 +167,7 @@ struct QKDHybridEngine: Sendable {
 
     func run(_ values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, parallel: Bool) {
         let planeSize = rows * columns
-        let scratchCount = 6 * planeSize + max(rows, columns) + QKDHybridStages.chainScratchCount(m: m)
+        let scratchCount = 6 * planeSize + 2 * max(rows, columns) + QKDHybridStages.chainScratchCount(m: m)
         // The pointer is shared by the workers; each touches only its own plane's range.
         nonisolated(unsafe) let shared = values
         if parallel && planeCount > 1 {
@@ -188,8 +188,8 @@ struct QKDHybridEngine: Sendable {
         }
     }
 
-    /// Runs all stages on one plane. `scratch` holds three m-bit planes, 3N key words, one row and the chain
-    /// tables (`6N + max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
+    /// Runs all stages on one plane. `scratch` holds three m-bit planes, 3N key words, one row of UInt32 and the
+    /// chain tables (`6N + 2 · max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
     func process(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, scratch: UnsafeMutableBufferPointer<UInt16>) {
         let n = values.count
         let low = UInt32(bitsStored - m)
@@ -198,7 +198,7 @@ struct QKDHybridEngine: Sendable {
         let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
         let temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
         let stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
-        let rowCount = max(rows, columns)
+        let rowCount = 2 * max(rows, columns)
         guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + rowCount)]).baseAddress else { return }
         let keys = QKDHybridPlaneKeys(
             schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
@@ -209,9 +209,19 @@ struct QKDHybridEngine: Sendable {
         let evenColumns = columns % 2 == 0
         if encrypting {
             tables.valueShuffle.withUnsafeBufferPointer { table in
-                QKDHybridStages.scrambleAndShuffle(
-                    values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a, output: b,
-                    temporary: temporary, row: row)
+                if m <= QKDHybridStages.directGatherLimit {
+                    // The row region holds max(rows, columns) UInt32 values; the scratch is 16-byte aligned and
+                    // the region starts at an even UInt16 offset.
+                    row.withMemoryRebound(to: UInt32.self, capacity: rowCount / 2) { wideRow in
+                        QKDHybridStages.scrambleAndShuffleDirect(
+                            values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a,
+                            output: b, temporary: temporary, row: wideRow)
+                    }
+                } else {
+                    QKDHybridStages.scrambleAndShuffle(
+                        values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a, output: b,
+                        temporary: temporary, row: row)
+                }
             }
             QKDHybridStages.affineChainEncrypt(
                 a, stream: forwardAndBackward, keys: keys,
@@ -237,8 +247,13 @@ struct QKDHybridEngine: Sendable {
             }
             QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys, temporary: temporary)
             tables.valueShuffle.withUnsafeBufferPointer { table in
-                QKDHybridStages.unshuffleAndUnscramble(
-                    a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
+                if m <= QKDHybridStages.directGatherLimit {
+                    QKDHybridStages.unshuffleAndUnscrambleDirect(
+                        a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
+                } else {
+                    QKDHybridStages.unshuffleAndUnscramble(
+                        a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
+                }
             }
         }
     }
