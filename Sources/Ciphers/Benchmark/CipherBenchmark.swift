@@ -57,11 +57,19 @@ public struct CipherBenchmark: Sendable {
         public var microseconds: Double
     }
 
+    /// The encryption stages of `qkd-hybrid` on one 512 × 512 plane (msb:4, 8-bit), timed one by one.
+    public struct StageRow: Sendable {
+        public var stage: String
+        public var nanosecondsPerPixel: Double
+    }
+
     public struct Report: Sendable {
         public var throughput: [ThroughputRow]
         public var scaling: [ScalingRow]
         public var keySchedule: [KeyScheduleRow]
         public var keyScheduleParts: [KeySchedulePartRow] = []
+        public var stages: [StageRow] = []
+        public var stageSide = 0
 
         /// The report as a plain-text table.
         public var table: String {
@@ -93,6 +101,13 @@ public struct CipherBenchmark: Sendable {
                 lines.append("qkd-hybrid key schedule parts, one plane, msb:4, side \(keySchedule.first?.side ?? 0) (best of runs)")
                 for row in keyScheduleParts {
                     lines.append(pad(row.part, 48) + padLeft(format(row.microseconds, 1), 10) + " µs")
+                }
+            }
+            if !stages.isEmpty {
+                lines.append("")
+                lines.append("qkd-hybrid encryption stages, one 8-bit plane, msb:4, side \(stageSide) (best of runs)")
+                for row in stages {
+                    lines.append(pad(row.stage, 48) + padLeft(format(row.nanosecondsPerPixel, 2), 10) + " ns/px")
                 }
             }
             return lines.joined(separator: "\n")
@@ -150,7 +165,89 @@ public struct CipherBenchmark: Sendable {
             }
         }
         let parts = Self.timeKeyScheduleParts(side: options.scalingSizes.min() ?? 64, m: 4, repetitions: options.repetitions)
-        return Report(throughput: throughput, scaling: scaling, keySchedule: keySchedule, keyScheduleParts: parts)
+        let stages = Self.timeStages(side: size, m: 4, bitsStored: 8, repetitions: options.repetitions)
+        return Report(throughput: throughput, scaling: scaling, keySchedule: keySchedule, keyScheduleParts: parts,
+                      stages: stages, stageSide: size)
+    }
+
+    /// The encryption passes of one plane as the engine runs them (`QKDHybridEngine.process`), timed one by one.
+    static func timeStages(side: Int, m: Int, bitsStored: Int, repetitions: Int) -> [StageRow] {
+        let secret = [UInt8](repeating: 0x5A, count: 32)
+        let version = QKDHybridCipher.currentFormatVersion
+        let schedule = KeySchedule(secret: secret, profile: QKDHybridCipher.profileName, version: version)
+        let tables = QKDHybridTables(schedule: schedule, m: m)
+        let n = side * side
+        let low = UInt32(bitsStored - m)
+        let plain = (0..<n).map { UInt32(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 7) & ((1 << UInt32(bitsStored)) - 1) }
+        let values = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: n)
+        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 6 * n + 2 * side + QKDHybridStages.chainScratchCount(m: m))
+        let row = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: side)
+        defer { values.deallocate(); scratch.deallocate(); row.deallocate() }
+        _ = values.initialize(from: plain)
+        scratch.initialize(repeating: 0)
+        let a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
+        let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
+        let temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
+        let stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
+        let chain = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n + 2 * side)...])
+        let clock = ContinuousClock()
+        var keys = QKDHybridPlaneKeys(schedule: schedule, formatVersion: version, plane: 0, rows: side, columns: side, m: m,
+                                      inverse: false, stream: stream)
+        func best(_ body: () -> Void) -> Double {
+            var fastest = Double.infinity
+            for _ in 0...max(repetitions, 10) { fastest = min(fastest, seconds(clock.measure(body))) }
+            return fastest / Double(n) * 1e9
+        }
+        var rows = [StageRow]()
+        rows.append(StageRow(stage: "plane key schedule (incl. 3N key words)", nanosecondsPerPixel: best {
+            keys = QKDHybridPlaneKeys(schedule: schedule, formatVersion: version, plane: 0, rows: side, columns: side, m: m,
+                                      inverse: false, stream: stream)
+        }))
+        rows.append(StageRow(stage: "bit-plane scrambling + S + first shear", nanosecondsPerPixel: best {
+            tables.valueShuffle.withUnsafeBufferPointer { table in
+                let rowPermutations = keys.rowPermutations, columnPermutations = keys.columnPermutations
+                let shifts = keys.shiftRowsFirst
+                rowPermutations.withUnsafeBufferPointer { rp in
+                    columnPermutations.withUnsafeBufferPointer { cp in
+                        shifts.withUnsafeBufferPointer { s in
+                            guard let rp = rp.baseAddress, let cp = cp.baseAddress, let plane = UnsafePointer(values.baseAddress),
+                                  let row = row.baseAddress, let w1 = b.baseAddress else { return }
+                            for r in 0..<side {
+                                QKDHybridStages.gatherScrambledRow(
+                                    plane, row: r, rows: side, columns: side, m: m, lowestBit: UInt32(1) << low,
+                                    rowPermutations: rp, columnPermutations: cp, into: row)
+                                let shift = Int(s[r])
+                                for c in 0..<side {
+                                    var target = c + shift
+                                    if target >= side { target -= side }
+                                    w1[r * side + target] = table[Int(row[c] >> low)]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }))
+        rows.append(StageRow(stage: "column shear, second shear, rotation/flip", nanosecondsPerPixel: best {
+            QKDHybridStages.shearColumnsAndTurn(UnsafeBufferPointer(b), keys: keys, temporary: temporary, into: a)
+        }))
+        let snapshot = Array(a)
+        func restore() { for i in 0..<n { a[i] = snapshot[i] } }
+        let restoreCost = best { restore() }
+        rows.append(StageRow(stage: "chains forward + backward", nanosecondsPerPixel: best {
+            restore()
+            QKDHybridStages.affineChainEncrypt(
+                a, stream: UnsafeBufferPointer(rebasing: stream[0..<(2 * n)]), keys: keys, scratch: chain)
+        } - restoreCost))
+        rows.append(StageRow(stage: "block transform + Haar rows", nanosecondsPerPixel: best {
+            QKDHybridStages.blockAndRowsEncrypt(a, offsets: UnsafeBufferPointer(rebasing: stream[(2 * n)..<(3 * n)]), keys: keys)
+        }))
+        rows.append(StageRow(stage: "Haar columns + modulation + T + store", nanosecondsPerPixel: best {
+            tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
+                QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(a), keys: keys, table: table, into: values, low: low)
+            }
+        }))
+        return rows
     }
 
     /// The parts of one plane's key schedule, timed one by one (best of runs each): what a small image pays per plane.
