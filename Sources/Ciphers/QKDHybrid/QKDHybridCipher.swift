@@ -150,6 +150,8 @@ struct QKDHybridEngine: Sendable {
     let rows: Int
     let columns: Int
     let planeCount: Int
+    /// Planes per frame (samples, or 2 for YBR_*_422): plane p is component p mod components of frame p / components.
+    let components: Int
     let bitsStored: Int
     let m: Int
     let tables: QKDHybridTables
@@ -160,6 +162,7 @@ struct QKDHybridEngine: Sendable {
         rows = descriptor.rows
         columns = descriptor.columns
         planeCount = descriptor.frames * descriptor.components
+        components = descriptor.components
         bitsStored = descriptor.bitsStored
         self.m = m
         tables = QKDHybridTables(schedule: schedule, m: m, inverse: !encrypting)
@@ -177,6 +180,15 @@ struct QKDHybridEngine: Sendable {
                 defer { scratch.deallocate() }
                 self.process(plane: plane, values: slice, encrypting: encrypting, scratch: scratch)
             }
+        } else if encrypting && components == 3 && m <= QKDHybridStages.tableLimit {
+            // One core, three planes per frame (RGB, YBR): the frame's planes go through the stages together, so
+            // that their three serial chains overlap (`QKDHybridStages.chainEncryptThree`).
+            let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 3 * scratchCount)
+            defer { scratch.deallocate() }
+            let scratches = (0..<3).map { UnsafeMutableBufferPointer(rebasing: scratch[($0 * scratchCount)..<(($0 + 1) * scratchCount)]) }
+            for first in stride(from: 0, to: planeCount, by: 3) {
+                encryptThree(first: first, values: shared, scratches: scratches)
+            }
         } else {
             // One scratch for all planes: a fresh multi-megabyte allocation per plane costs its page faults again.
             let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: scratchCount)
@@ -188,18 +200,108 @@ struct QKDHybridEngine: Sendable {
         }
     }
 
+    /// The parts of one plane's scratch (see `process`).
+    struct PlaneScratch {
+        let a, b, temporary, stream: UnsafeMutableBufferPointer<UInt16>
+        let row: UnsafeMutablePointer<UInt16>
+        let rowCount: Int
+        let chain: UnsafeMutableBufferPointer<UInt16>
+
+        init?(_ scratch: UnsafeMutableBufferPointer<UInt16>, planeSize n: Int, rows: Int, columns: Int, m: Int) {
+            rowCount = 2 * max(rows, columns)
+            a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
+            b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
+            temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
+            stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
+            guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + rowCount)]).baseAddress else { return nil }
+            self.row = row
+            chain = UnsafeMutableBufferPointer(
+                rebasing: scratch[(6 * n + rowCount)..<(6 * n + rowCount + QKDHybridStages.chainScratchCount(m: m))])
+        }
+    }
+
+    /// Encryption of planes `first`, `first + 1`, `first + 2` (one frame's three components): stages 2–3 per plane,
+    /// the chains of the three planes interleaved, then the remaining stages per plane. Same values as `process`.
+    func encryptThree(first: Int, values: UnsafeMutableBufferPointer<UInt32>, scratches: [UnsafeMutableBufferPointer<UInt16>]) {
+        let n = rows * columns
+        var keys = [QKDHybridPlaneKeys]()
+        var parts = [PlaneScratch]()
+        var slices = [UnsafeMutableBufferPointer<UInt32>]()
+        for i in 0..<3 {
+            let plane = first + i
+            guard let part = PlaneScratch(scratches[i], planeSize: n, rows: rows, columns: columns, m: m) else { return }
+            let slice = UnsafeMutableBufferPointer(rebasing: values[(plane * n)..<((plane + 1) * n)])
+            let planeKeys = QKDHybridPlaneKeys(
+                schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
+                inverse: false, stream: part.stream)
+            scrambleAndShuffle(slice, keys: planeKeys, scratch: part)
+            keys.append(planeKeys)
+            parts.append(part)
+            slices.append(slice)
+        }
+        guard n > 0 else { return }
+        for descending in [false, true] {
+            func lane(_ i: Int) -> QKDHybridStages.ChainLane? {
+                guard let values = parts[i].a.baseAddress, let words = parts[i].stream.baseAddress,
+                      let chain = parts[i].chain.baseAddress else { return nil }
+                let k = keys[i]
+                return descending
+                    ? .init(values: values, keyWords: words + n, multiplier: k.backwardMultiplier,
+                            functionKey: k.backwardFunctionKey, start: k.backwardStart, scratch: chain)
+                    : .init(values: values, keyWords: words, multiplier: k.forwardMultiplier,
+                            functionKey: k.forwardFunctionKey, start: k.forwardStart, scratch: chain)
+            }
+            guard let l0 = lane(0), let l1 = lane(1), let l2 = lane(2) else { return }
+            QKDHybridStages.chainEncryptThree((l0, l1, l2), count: n, m: m, descending: descending)
+        }
+        for i in 0..<3 {
+            diffuseAndStore(slices[i], keys: keys[i], scratch: parts[i])
+        }
+    }
+
+    /// Encryption stages 1–3 of one plane: the top m bits of `values` → z in `scratch.a`.
+    func scrambleAndShuffle(_ values: UnsafeMutableBufferPointer<UInt32>, keys: borrowing QKDHybridPlaneKeys, scratch: PlaneScratch) {
+        let low = UInt32(bitsStored - m)
+        tables.valueShuffle.withUnsafeBufferPointer { table in
+            if m <= QKDHybridStages.directGatherLimit {
+                // The row region holds max(rows, columns) UInt32 values; the scratch is 16-byte aligned and the
+                // region starts at an even UInt16 offset.
+                scratch.row.withMemoryRebound(to: UInt32.self, capacity: scratch.rowCount / 2) { wideRow in
+                    QKDHybridStages.scrambleAndShuffleDirect(
+                        values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: scratch.a,
+                        output: scratch.b, temporary: scratch.temporary, row: wideRow)
+                }
+            } else {
+                QKDHybridStages.scrambleAndShuffle(
+                    values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: scratch.a,
+                    output: scratch.b, temporary: scratch.temporary, row: scratch.row)
+            }
+        }
+    }
+
+    /// Encryption stages 5–8 of one plane (after the chains): `scratch.a` → the top m bits of `values`.
+    func diffuseAndStore(_ values: UnsafeMutableBufferPointer<UInt32>, keys: borrowing QKDHybridPlaneKeys, scratch: PlaneScratch) {
+        let n = values.count
+        let low = UInt32(bitsStored - m)
+        let offsets = UnsafeBufferPointer(rebasing: scratch.stream[(2 * n)..<(3 * n)])
+        if columns % 2 == 0 {
+            QKDHybridStages.blockAndRowsEncrypt(scratch.a, offsets: offsets, keys: keys)
+        } else {
+            QKDHybridStages.blockTransformEncrypt(scratch.a, offsets: offsets, keys: keys)
+            QKDHybridStages.waveletRowsEncrypt(scratch.a, keys: keys)
+        }
+        tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
+            QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(scratch.a), keys: keys, table: table, into: values, low: low)
+        }
+    }
+
     /// Runs all stages on one plane. `scratch` holds three m-bit planes, 3N key words, one row of UInt32 and the
     /// chain tables (`6N + 2 · max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
     func process(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, scratch: UnsafeMutableBufferPointer<UInt16>) {
         let n = values.count
         let low = UInt32(bitsStored - m)
-        let chainScratch = QKDHybridStages.chainScratchCount(m: m)
-        let a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
-        let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
-        let temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
-        let stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
-        let rowCount = 2 * max(rows, columns)
-        guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + rowCount)]).baseAddress else { return }
+        guard let parts = PlaneScratch(scratch, planeSize: n, rows: rows, columns: columns, m: m) else { return }
+        let (a, b, temporary, stream, row) = (parts.a, parts.b, parts.temporary, parts.stream, parts.row)
         let keys = QKDHybridPlaneKeys(
             schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
             inverse: !encrypting, stream: stream)
@@ -208,33 +310,9 @@ struct QKDHybridEngine: Sendable {
 
         let evenColumns = columns % 2 == 0
         if encrypting {
-            tables.valueShuffle.withUnsafeBufferPointer { table in
-                if m <= QKDHybridStages.directGatherLimit {
-                    // The row region holds max(rows, columns) UInt32 values; the scratch is 16-byte aligned and
-                    // the region starts at an even UInt16 offset.
-                    row.withMemoryRebound(to: UInt32.self, capacity: rowCount / 2) { wideRow in
-                        QKDHybridStages.scrambleAndShuffleDirect(
-                            values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a,
-                            output: b, temporary: temporary, row: wideRow)
-                    }
-                } else {
-                    QKDHybridStages.scrambleAndShuffle(
-                        values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a, output: b,
-                        temporary: temporary, row: row)
-                }
-            }
-            QKDHybridStages.affineChainEncrypt(
-                a, stream: forwardAndBackward, keys: keys,
-                scratch: UnsafeMutableBufferPointer(rebasing: scratch[(6 * n + rowCount)..<(6 * n + rowCount + chainScratch)]))
-            if evenColumns {
-                QKDHybridStages.blockAndRowsEncrypt(a, offsets: offsets, keys: keys)
-            } else {
-                QKDHybridStages.blockTransformEncrypt(a, offsets: offsets, keys: keys)
-                QKDHybridStages.waveletRowsEncrypt(a, keys: keys)
-            }
-            tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
-                QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(a), keys: keys, table: table, into: values, low: low)
-            }
+            scrambleAndShuffle(values, keys: keys, scratch: parts)
+            QKDHybridStages.affineChainEncrypt(a, stream: forwardAndBackward, keys: keys, scratch: parts.chain)
+            diffuseAndStore(values, keys: keys, scratch: parts)
         } else {
             tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
                 QKDHybridStages.loadSubstituteAndColumnsDecrypt(UnsafeBufferPointer(values), low: low, table: table, keys: keys, into: a)

@@ -326,30 +326,14 @@ enum QKDHybridStages {
             }
             return
         }
-        // g doubled: table[x] = g(x mod 2^m) for x < 2^(m+1), so the sum of two m-bit values indexes it unmasked.
         let size = 1 << m
         let table = scratch
-        for x in 0..<size {
-            let g = nonlinear(UInt16(truncatingIfNeeded: x), key: key16, shift: shift, back: back, mask: mask16) & mask16
-            table[x] = g
-            table[x + size] = g
-        }
         var t = first
         var remaining = n
         var c = Int(start)
-        if m <= pairLimit && n >= pairMinimumCount {
-            // pair[(p1 << 2m) | (p0 << m) | c] = F(p1, F(p0, c)) with F(p, c) = (p + g(c)) mod 2^m.
+        if buildChainTables(functionKey: functionKey, m: m, count: n, into: scratch) {
             let pair = scratch + 2 * size
             let mask = size - 1
-            for p1 in 0..<size {
-                for p0 in 0..<size {
-                    let base = (p1 << (2 * m)) | (p0 << m)
-                    for c0 in 0..<size {
-                        let c1 = (p0 + Int(table[c0])) & mask
-                        pair[base | c0] = UInt16(truncatingIfNeeded: (p1 + Int(table[c1])) & mask)
-                    }
-                }
-            }
             while remaining >= 2 {
                 let next = t &+ step
                 let p0 = Int((a16 &* v[t] &+ keyWords[t]) & mask16)
@@ -367,6 +351,101 @@ enum QKDHybridStages {
             let p = Int((a16 &* v[t] &+ keyWords[t]) & mask16)
             c = p &+ Int(table[c])
             v[t] = UInt16(truncatingIfNeeded: c) & mask16
+            t &+= step
+            remaining -= 1
+        }
+    }
+
+    /// Fills `scratch` with g doubled (table[x] = g(x mod 2^m) for x < 2^(m+1), so that the sum of two m-bit values
+    /// indexes it unmasked) and, for m ≤ `pairLimit` and n ≥ `pairMinimumCount`, the pair table after it
+    /// (pair[(p1 << 2m) | (p0 << m) | c] = F(p1, F(p0, c)) with F(p, c) = (p + g(c)) mod 2^m). Returns whether the
+    /// pair table was built. Needs m ≤ `tableLimit`.
+    @discardableResult
+    static func buildChainTables(functionKey: UInt32, m: Int, count n: Int, into scratch: UnsafeMutablePointer<UInt16>) -> Bool {
+        let mask16 = UInt16(truncatingIfNeeded: (1 << m) - 1), key16 = UInt16(truncatingIfNeeded: functionKey)
+        let shift = UInt16((m + 1) / 2), back = UInt16(m) - shift
+        let size = 1 << m
+        let table = scratch
+        for x in 0..<size {
+            let g = nonlinear(UInt16(truncatingIfNeeded: x), key: key16, shift: shift, back: back, mask: mask16) & mask16
+            table[x] = g
+            table[x + size] = g
+        }
+        guard m <= pairLimit && n >= pairMinimumCount else { return false }
+        let pair = scratch + 2 * size
+        let mask = size - 1
+        for p1 in 0..<size {
+            for p0 in 0..<size {
+                let base = (p1 << (2 * m)) | (p0 << m)
+                for c0 in 0..<size {
+                    let c1 = (p0 + Int(table[c0])) & mask
+                    pair[base | c0] = UInt16(truncatingIfNeeded: (p1 + Int(table[c1])) & mask)
+                }
+            }
+        }
+        return true
+    }
+
+    /// One chain of a group that `chainEncryptThree` advances together.
+    struct ChainLane {
+        var values: UnsafeMutablePointer<UInt16>
+        var keyWords: UnsafePointer<UInt16>
+        var multiplier: UInt32
+        var functionKey: UInt32
+        var start: UInt32
+        /// `chainScratchCount(m:)` values for the tables.
+        var scratch: UnsafeMutablePointer<UInt16>
+    }
+
+    /// Three independent chains of the same length and m, in the same direction, advanced in one loop: exactly
+    /// what `chainEncrypt` computes for each, but the three serial dependencies overlap in the CPU instead of
+    /// running one after the other (an RGB frame's three planes). Needs m ≤ `tableLimit`.
+    static func chainEncryptThree(_ lanes: (ChainLane, ChainLane, ChainLane), count n: Int, m: Int, descending: Bool) {
+        guard n > 0 else { return }
+        precondition(m <= tableLimit, "the interleaved chains use the g tables")
+        let (l0, l1, l2) = lanes
+        let pairs = buildChainTables(functionKey: l0.functionKey, m: m, count: n, into: l0.scratch)
+        buildChainTables(functionKey: l1.functionKey, m: m, count: n, into: l1.scratch)
+        buildChainTables(functionKey: l2.functionKey, m: m, count: n, into: l2.scratch)
+        let mask16 = UInt16(truncatingIfNeeded: (1 << m) - 1)
+        let size = 1 << m, mask = size - 1, high = 2 * m
+        let (v0, v1, v2) = (l0.values, l1.values, l2.values)
+        let (k0, k1, k2) = (l0.keyWords, l1.keyWords, l2.keyWords)
+        let (g0, g1, g2) = (UnsafePointer(l0.scratch), UnsafePointer(l1.scratch), UnsafePointer(l2.scratch))
+        let a0 = UInt16(truncatingIfNeeded: l0.multiplier), a1 = UInt16(truncatingIfNeeded: l1.multiplier)
+        let a2 = UInt16(truncatingIfNeeded: l2.multiplier)
+        var c0 = Int(l0.start), c1 = Int(l1.start), c2 = Int(l2.start)
+        let step = descending ? -1 : 1
+        var t = descending ? n - 1 : 0
+        var remaining = n
+        if pairs {
+            let (q0, q1, q2) = (g0 + 2 * size, g1 + 2 * size, g2 + 2 * size)
+            while remaining >= 2 {
+                let next = t &+ step
+                let p0 = Int((a0 &* v0[t] &+ k0[t]) & mask16), r0 = Int((a0 &* v0[next] &+ k0[next]) & mask16)
+                let p1 = Int((a1 &* v1[t] &+ k1[t]) & mask16), r1 = Int((a1 &* v1[next] &+ k1[next]) & mask16)
+                let p2 = Int((a2 &* v2[t] &+ k2[t]) & mask16), r2 = Int((a2 &* v2[next] &+ k2[next]) & mask16)
+                let n0 = Int(q0[(r0 << high) | (p0 << m) | c0])
+                let n1 = Int(q1[(r1 << high) | (p1 << m) | c1])
+                let n2 = Int(q2[(r2 << high) | (p2 << m) | c2])
+                v0[t] = UInt16(truncatingIfNeeded: (p0 + Int(g0[c0])) & mask)
+                v1[t] = UInt16(truncatingIfNeeded: (p1 + Int(g1[c1])) & mask)
+                v2[t] = UInt16(truncatingIfNeeded: (p2 + Int(g2[c2])) & mask)
+                v0[next] = UInt16(truncatingIfNeeded: n0)
+                v1[next] = UInt16(truncatingIfNeeded: n1)
+                v2[next] = UInt16(truncatingIfNeeded: n2)
+                (c0, c1, c2) = (n0, n1, n2)
+                t = next &+ step
+                remaining -= 2
+            }
+        }
+        while remaining > 0 {
+            c0 = Int((a0 &* v0[t] &+ k0[t]) & mask16) &+ Int(g0[c0])
+            c1 = Int((a1 &* v1[t] &+ k1[t]) & mask16) &+ Int(g1[c1])
+            c2 = Int((a2 &* v2[t] &+ k2[t]) & mask16) &+ Int(g2[c2])
+            v0[t] = UInt16(truncatingIfNeeded: c0) & mask16
+            v1[t] = UInt16(truncatingIfNeeded: c1) & mask16
+            v2[t] = UInt16(truncatingIfNeeded: c2) & mask16
             t &+= step
             remaining -= 1
         }
