@@ -176,26 +176,27 @@ struct QKDHybridEngine: Sendable {
         if parallel && planeCount > 1 {
             DispatchQueue.concurrentPerform(iterations: planeCount) { plane in
                 let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
-                let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: scratchCount)
-                defer { scratch.deallocate() }
-                self.process(plane: plane, values: slice, encrypting: encrypting, scratch: scratch)
+                let block = QKDHybridScratchPool.shared.take(count: scratchCount)
+                defer { QKDHybridScratchPool.shared.give(block) }
+                self.process(plane: plane, values: slice, encrypting: encrypting, scratch: block.buffer)
             }
         } else if encrypting && components == 3 && m <= QKDHybridStages.tableLimit {
             // One core, three planes per frame (RGB, YBR): the frame's planes go through the stages together, so
             // that their three serial chains overlap (`QKDHybridStages.chainEncryptThree`).
-            let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 3 * scratchCount)
-            defer { scratch.deallocate() }
+            let block = QKDHybridScratchPool.shared.take(count: 3 * scratchCount)
+            defer { QKDHybridScratchPool.shared.give(block) }
+            let scratch = block.buffer
             let scratches = (0..<3).map { UnsafeMutableBufferPointer(rebasing: scratch[($0 * scratchCount)..<(($0 + 1) * scratchCount)]) }
             for first in stride(from: 0, to: planeCount, by: 3) {
                 encryptThree(first: first, values: shared, scratches: scratches)
             }
         } else {
             // One scratch for all planes: a fresh multi-megabyte allocation per plane costs its page faults again.
-            let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: scratchCount)
-            defer { scratch.deallocate() }
+            let block = QKDHybridScratchPool.shared.take(count: scratchCount)
+            defer { QKDHybridScratchPool.shared.give(block) }
             for plane in 0..<planeCount {
                 let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
-                process(plane: plane, values: slice, encrypting: encrypting, scratch: scratch)
+                process(plane: plane, values: slice, encrypting: encrypting, scratch: block.buffer)
             }
         }
     }
