@@ -32,3 +32,30 @@ struct QKDHybridKeyScheduleTests {
         #expect(KeySchedule(secret: secret, profile: profile, version: 1).bytes("x", plane: 1, count: 80) == expected)
     }
 }
+
+@Suite("qkd-hybrid scratch pool")
+struct QKDHybridScratchPoolTests {
+    @Test func reusesHandedBackBlocksWithinItsLimit() {
+        let pool = QKDHybridScratchPool(retainedLimit: 1_000 * MemoryLayout<UInt16>.stride)
+        let first = pool.take(count: 600)
+        #expect(first.buffer.count >= 600)
+        let address = first.buffer.baseAddress
+        pool.give(first)
+        // A smaller request reuses the idle block; a second concurrent one gets a new block.
+        let again = pool.take(count: 100)
+        #expect(again.buffer.baseAddress == address)
+        let other = pool.take(count: 100)
+        #expect(other.buffer.baseAddress != address)
+        pool.give(again)
+        pool.give(other)
+        // Both fit under the limit (600 + 100 values ≤ 1,000); a 2,000-value block is over it and is freed, not kept,
+        // so the next request of 1,500 values cannot be served from the pool's two small blocks.
+        let big = pool.take(count: 2_000)
+        #expect(big.buffer.count >= 2_000)
+        pool.give(big)
+        let fresh = pool.take(count: 1_500)
+        #expect(fresh.buffer.count >= 1_500 && fresh.buffer.baseAddress != address && fresh.buffer.baseAddress != other.buffer.baseAddress)
+        // The 600-value block is still there for a request that fits it.
+        #expect(pool.take(count: 500).buffer.baseAddress == address)
+    }
+}

@@ -21,7 +21,9 @@ final class QKDHybridScratchPool: @unchecked Sendable {
         }
     }
 
-    static let shared = QKDHybridScratchPool(retainedLimit: 160 << 20)
+    /// 64 MiB: one 2048 × 2048 plane's scratch (48 MiB), or many small ones; the gateway's memory budget (docs/gateway.md)
+    /// is far above it.
+    static let shared = QKDHybridScratchPool(retainedLimit: 64 << 20)
 
     /// Most bytes kept for reuse; a block that would go over is freed instead.
     let retainedLimit: Int
