@@ -224,9 +224,9 @@ struct QKDHybridReferenceTests {
             values: (0..<descriptor.valueCount).map { _ in UInt32(truncatingIfNeeded: rng.next()) & mask })
     }
 
-    /// One core, three samples per pixel: the engine encrypts a frame's three planes together with their chains
-    /// interleaved. Planes above 2^14 values reach the two-step chain tables; 2 frames check the plane indices.
-    @Test("three-plane frames on one core equal the reference", arguments: ["msb:4", "msb:2", "msb:5", "all"])
+    /// One core and all cores, three samples per pixel, two frames (plane indices), planes above 2^14 values (the
+    /// two-step chain tables) and a small odd shape, in the modes that take the direct bit-plane gathers.
+    @Test("three-plane frames equal the reference", arguments: ["msb:4", "msb:2", "msb:5", "all"])
     func threePlaneFramesEqualReference(planes: String) throws {
         let setting = try #require(QKDHybridCipher.Planes(parameter: planes))
         for (index, shape) in [(rows: 130, columns: 130), (rows: 9, columns: 7)].enumerated() {

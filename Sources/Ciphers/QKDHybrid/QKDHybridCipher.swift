@@ -150,8 +150,6 @@ struct QKDHybridEngine: Sendable {
     let rows: Int
     let columns: Int
     let planeCount: Int
-    /// Planes per frame (samples, or 2 for YBR_*_422): plane p is component p mod components of frame p / components.
-    let components: Int
     let bitsStored: Int
     let m: Int
     let tables: QKDHybridTables
@@ -162,7 +160,6 @@ struct QKDHybridEngine: Sendable {
         rows = descriptor.rows
         columns = descriptor.columns
         planeCount = descriptor.frames * descriptor.components
-        components = descriptor.components
         bitsStored = descriptor.bitsStored
         self.m = m
         tables = QKDHybridTables(schedule: schedule, m: m, inverse: !encrypting)
@@ -179,16 +176,6 @@ struct QKDHybridEngine: Sendable {
                 let block = QKDHybridScratchPool.shared.take(count: scratchCount)
                 defer { QKDHybridScratchPool.shared.give(block) }
                 self.process(plane: plane, values: slice, encrypting: encrypting, scratch: block.buffer)
-            }
-        } else if encrypting && components == 3 && m <= QKDHybridStages.tableLimit {
-            // One core, three planes per frame (RGB, YBR): the frame's planes go through the stages together, so
-            // that their three serial chains overlap (`QKDHybridStages.chainEncryptThree`).
-            let block = QKDHybridScratchPool.shared.take(count: 3 * scratchCount)
-            defer { QKDHybridScratchPool.shared.give(block) }
-            let scratch = block.buffer
-            let scratches = (0..<3).map { UnsafeMutableBufferPointer(rebasing: scratch[($0 * scratchCount)..<(($0 + 1) * scratchCount)]) }
-            for first in stride(from: 0, to: planeCount, by: 3) {
-                encryptThree(first: first, values: shared, scratches: scratches)
             }
         } else {
             // One scratch for all planes: a fresh multi-megabyte allocation per plane costs its page faults again.
@@ -218,45 +205,6 @@ struct QKDHybridEngine: Sendable {
             self.row = row
             chain = UnsafeMutableBufferPointer(
                 rebasing: scratch[(6 * n + rowCount)..<(6 * n + rowCount + QKDHybridStages.chainScratchCount(m: m))])
-        }
-    }
-
-    /// Encryption of planes `first`, `first + 1`, `first + 2` (one frame's three components): stages 2–3 per plane,
-    /// the chains of the three planes interleaved, then the remaining stages per plane. Same values as `process`.
-    func encryptThree(first: Int, values: UnsafeMutableBufferPointer<UInt32>, scratches: [UnsafeMutableBufferPointer<UInt16>]) {
-        let n = rows * columns
-        var keys = [QKDHybridPlaneKeys]()
-        var parts = [PlaneScratch]()
-        var slices = [UnsafeMutableBufferPointer<UInt32>]()
-        for i in 0..<3 {
-            let plane = first + i
-            guard let part = PlaneScratch(scratches[i], planeSize: n, rows: rows, columns: columns, m: m) else { return }
-            let slice = UnsafeMutableBufferPointer(rebasing: values[(plane * n)..<((plane + 1) * n)])
-            let planeKeys = QKDHybridPlaneKeys(
-                schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
-                inverse: false, stream: part.stream)
-            scrambleAndShuffle(slice, keys: planeKeys, scratch: part)
-            keys.append(planeKeys)
-            parts.append(part)
-            slices.append(slice)
-        }
-        guard n > 0 else { return }
-        for descending in [false, true] {
-            func lane(_ i: Int) -> QKDHybridStages.ChainLane? {
-                guard let values = parts[i].a.baseAddress, let words = parts[i].stream.baseAddress,
-                      let chain = parts[i].chain.baseAddress else { return nil }
-                let k = keys[i]
-                return descending
-                    ? .init(values: values, keyWords: words + n, multiplier: k.backwardMultiplier,
-                            functionKey: k.backwardFunctionKey, start: k.backwardStart, scratch: chain)
-                    : .init(values: values, keyWords: words, multiplier: k.forwardMultiplier,
-                            functionKey: k.forwardFunctionKey, start: k.forwardStart, scratch: chain)
-            }
-            guard let l0 = lane(0), let l1 = lane(1), let l2 = lane(2) else { return }
-            QKDHybridStages.chainEncryptThree((l0, l1, l2), count: n, m: m, descending: descending)
-        }
-        for i in 0..<3 {
-            diffuseAndStore(slices[i], keys: keys[i], scratch: parts[i])
         }
     }
 
