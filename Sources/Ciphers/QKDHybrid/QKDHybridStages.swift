@@ -69,7 +69,7 @@ enum QKDHybridStages {
                         for c in c0..<c1 {
                             var source = c &+ shift
                             if source >= columns { source &-= columns }
-                            input[c * rows + r] = valueShuffle[Int(temporary[base + source])]
+                            input[c &* rows &+ r] = valueShuffle[Int(temporary[base &+ source])]
                         }
                     }
                     c0 = c1
@@ -245,7 +245,7 @@ enum QKDHybridStages {
                 let c1 = min(c0 + tile, columns)
                 for r in r0..<r1 {
                     for c in c0..<c1 {
-                        output[c * rows + r] = UInt16(truncatingIfNeeded: (input[r * columns + c] &>> low) & mask)
+                        output[c &* rows &+ r] = UInt16(truncatingIfNeeded: (input[r &* columns &+ c] &>> low) & mask)
                     }
                 }
                 c0 = c1
@@ -266,7 +266,7 @@ enum QKDHybridStages {
             while c0 < columns {
                 let c1 = min(c0 + tile, columns)
                 for r in r0..<r1 {
-                    for c in c0..<c1 { output[c * rows + r] = input[r * columns + c] }
+                    for c in c0..<c1 { output[c &* rows &+ r] = input[r &* columns &+ c] }
                 }
                 c0 = c1
             }
