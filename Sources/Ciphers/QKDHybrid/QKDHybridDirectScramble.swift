@@ -99,25 +99,6 @@ extension QKDHybridStages {
                     for r in 0..<rows {
                         let base = w1 + r &* columns, shift = Int(s[r])
                         let wrapped = base + shift - columns
-                        if m <= 4 {
-                            // One group of bits: gather, S and the shear in one loop, no row buffer. Unused lanes
-                            // (m < 4) read bit 0's source again and contribute nothing (their bit is 0).
-                            @inline(__always) func lane(_ k: Int) -> (UnsafePointer<UInt32>, UnsafePointer<Int32>, UInt32) {
-                                let used = k < m
-                                let bit = used ? (UInt32(1) << low) << UInt32(k) : 0
-                                let index = used ? k : 0
-                                return (plane + Int(rowPermutations[index &* rows &+ r]) &* columns,
-                                        columnPermutations + index &* columns, bit)
-                            }
-                            let (s0, p0, b0) = lane(0), (s1, p1, b1) = lane(1), (s2, p2, b2) = lane(2), (s3, p3, b3) = lane(3)
-                            @inline(__always) func value(_ c: Int) -> UInt16 {
-                                let bits = (s0[Int(p0[c])] & b0) | (s1[Int(p1[c])] & b1) | (s2[Int(p2[c])] & b2) | (s3[Int(p3[c])] & b3)
-                                return shuffle[Int(bits &>> low)]
-                            }
-                            for c in 0..<(columns - shift) { base[c &+ shift] = value(c) }
-                            for c in (columns - shift)..<columns { wrapped[c] = value(c) }
-                            continue
-                        }
                         gatherScrambledRow(
                             plane, row: r, rows: rows, columns: columns, m: m, lowestBit: UInt32(1) << low,
                             rowPermutations: rowPermutations, columnPermutations: columnPermutations, into: row)
