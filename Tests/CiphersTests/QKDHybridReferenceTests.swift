@@ -224,6 +224,27 @@ struct QKDHybridReferenceTests {
             values: (0..<descriptor.valueCount).map { _ in UInt32(truncatingIfNeeded: rng.next()) & mask })
     }
 
+    /// One core and all cores, three samples per pixel, two frames (plane indices), planes above 2^14 values (the
+    /// two-step chain tables) and a small odd shape, in the modes that take the direct bit-plane gathers.
+    @Test("three-plane frames equal the reference", arguments: ["msb:4", "msb:2", "msb:5", "all"])
+    func threePlaneFramesEqualReference(planes: String) throws {
+        let setting = try #require(QKDHybridCipher.Planes(parameter: planes))
+        for (index, shape) in [(rows: 130, columns: 130), (rows: 9, columns: 7)].enumerated() {
+            var rng = SplitMix64(seed: UInt64(0xC0105 + index))
+            let secret = (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let descriptor = PixelDescriptor(
+                rows: shape.rows, columns: shape.columns, frames: 2, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8)
+            let plain = try PixelBuffer(
+                descriptor: descriptor, values: (0..<descriptor.valueCount).map { _ in UInt32(truncatingIfNeeded: rng.next()) & 0xFF })
+            let key = CipherKey(secret: secret, parameters: ["planes": planes])
+            let sealed = try QKDHybridCipher(planes: setting, parallel: false).encrypt(plain, key: key)
+            let expected = QKDHybridReference.encrypt(plain, secret: secret, m: setting.encryptedPlanes(bitsStored: 8))
+            #expect(sealed.values == expected, "\(shape.rows)×\(shape.columns)×3 × 2 frames, \(planes)")
+            #expect(try QKDHybridCipher(planes: setting, parallel: true).encrypt(plain, key: key) == sealed)
+            #expect(try QKDHybridCipher(planes: setting, parallel: false).decrypt(sealed, key: key) == plain)
+        }
+    }
+
     @Test("engine equals the reference", arguments: [
         (16, "msb:4"), (16, "all"), (8, "all"), (8, "msb:4"), (12, "msb:4"), (12, "all"), (10, "msb:6"), (13, "all"),
         (16, "msb:1"), (16, "msb:2"), (16, "msb:3"), (16, "msb:5"), (16, "msb:9"), (7, "all"), (1, "all"),

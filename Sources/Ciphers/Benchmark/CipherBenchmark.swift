@@ -50,10 +50,27 @@ public struct CipherBenchmark: Sendable {
         public var nanosecondsPerPixel: Double
     }
 
+    /// One part of the `qkd-hybrid` fixed cost per plane (msb:4, smallest scaling side), so that the table shows
+    /// where a small image's time goes.
+    public struct KeySchedulePartRow: Sendable {
+        public var part: String
+        public var microseconds: Double
+    }
+
+    /// The encryption stages of `qkd-hybrid` on one plane (msb:4, 8-bit, throughput side), timed one by one with
+    /// the engine's own stage functions.
+    public struct StageRow: Sendable {
+        public var stage: String
+        public var nanosecondsPerPixel: Double
+    }
+
     public struct Report: Sendable {
         public var throughput: [ThroughputRow]
         public var scaling: [ScalingRow]
         public var keySchedule: [KeyScheduleRow]
+        public var keyScheduleParts: [KeySchedulePartRow] = []
+        public var stages: [StageRow] = []
+        public var stageSide = 0
 
         /// The report as a plain-text table.
         public var table: String {
@@ -79,6 +96,20 @@ public struct CipherBenchmark: Sendable {
             for row in keySchedule {
                 lines.append(pad("\(row.side)", 8) + pad(row.planes, 10) + padLeft(format(row.microseconds, 1), 10)
                              + padLeft(format(row.nanosecondsPerPixel, 2), 10))
+            }
+            if !keyScheduleParts.isEmpty {
+                lines.append("")
+                lines.append("qkd-hybrid key schedule parts, one plane, msb:4, side \(keySchedule.first?.side ?? 0) (best of runs)")
+                for row in keyScheduleParts {
+                    lines.append(pad(row.part, 48) + padLeft(format(row.microseconds, 1), 10) + " µs")
+                }
+            }
+            if !stages.isEmpty {
+                lines.append("")
+                lines.append("qkd-hybrid encryption stages, one 8-bit plane, msb:4, side \(stageSide) (best of runs)")
+                for row in stages {
+                    lines.append(pad(row.stage, 48) + padLeft(format(row.nanosecondsPerPixel, 2), 10) + " ns/px")
+                }
             }
             return lines.joined(separator: "\n")
         }
@@ -134,7 +165,131 @@ public struct CipherBenchmark: Sendable {
                     nanosecondsPerPixel: seconds / Double(side * side) * 1e9))
             }
         }
-        return Report(throughput: throughput, scaling: scaling, keySchedule: keySchedule)
+        let parts = Self.timeKeyScheduleParts(side: options.scalingSizes.min() ?? 64, m: 4, repetitions: options.repetitions)
+        let stages = Self.timeStages(side: size, m: 4, bitsStored: 8, repetitions: options.repetitions)
+        return Report(throughput: throughput, scaling: scaling, keySchedule: keySchedule, keyScheduleParts: parts,
+                      stages: stages, stageSide: size)
+    }
+
+    /// The encryption passes of one plane as the engine runs them (`QKDHybridEngine.process`), timed one by one.
+    static func timeStages(side: Int, m: Int, bitsStored: Int, repetitions: Int) -> [StageRow] {
+        let secret = [UInt8](repeating: 0x5A, count: 32)
+        let version = QKDHybridCipher.currentFormatVersion
+        let schedule = KeySchedule(secret: secret, profile: QKDHybridCipher.profileName, version: version)
+        let tables = QKDHybridTables(schedule: schedule, m: m)
+        let n = side * side
+        let low = UInt32(bitsStored - m)
+        let plain = (0..<n).map { UInt32(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 7) & ((1 << UInt32(bitsStored)) - 1) }
+        let values = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: n)
+        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 6 * n + 2 * side + QKDHybridStages.chainScratchCount(m: m))
+        let row = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: side)
+        defer { values.deallocate(); scratch.deallocate(); row.deallocate() }
+        _ = values.initialize(from: plain)
+        scratch.initialize(repeating: 0)
+        let a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
+        let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
+        let temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
+        let stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
+        let chain = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n + 2 * side)...])
+        let clock = ContinuousClock()
+        var keys = QKDHybridPlaneKeys(schedule: schedule, formatVersion: version, plane: 0, rows: side, columns: side, m: m,
+                                      inverse: false, stream: stream)
+        func best(_ body: () -> Void) -> Double {
+            var fastest = Double.infinity
+            for _ in 0...max(repetitions, 10) { fastest = min(fastest, seconds(clock.measure(body))) }
+            return fastest / Double(n) * 1e9
+        }
+        var rows = [StageRow]()
+        rows.append(StageRow(stage: "plane key schedule (incl. 3N key words)", nanosecondsPerPixel: best {
+            keys = QKDHybridPlaneKeys(schedule: schedule, formatVersion: version, plane: 0, rows: side, columns: side, m: m,
+                                      inverse: false, stream: stream)
+        }))
+        rows.append(StageRow(stage: "stages 2–3 (scrambling, shuffles, rotation/flip)", nanosecondsPerPixel: best {
+            tables.valueShuffle.withUnsafeBufferPointer { table in
+                guard let row = row.baseAddress else { return }
+                QKDHybridStages.scrambleAndShuffleDirect(
+                    values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a, output: b,
+                    temporary: temporary, row: row)
+            }
+        }))
+        rows.append(StageRow(stage: "  of which column shear, second shear, turn", nanosecondsPerPixel: best {
+            QKDHybridStages.shearColumnsAndTurn(UnsafeBufferPointer(b), keys: keys, temporary: temporary, into: a)
+        }))
+        let snapshot = Array(a)
+        func restore() { for i in 0..<n { a[i] = snapshot[i] } }
+        let restoreCost = best { restore() }
+        rows.append(StageRow(stage: "chains forward + backward", nanosecondsPerPixel: best {
+            restore()
+            QKDHybridStages.affineChainEncrypt(
+                a, stream: UnsafeBufferPointer(rebasing: stream[0..<(2 * n)]), keys: keys, scratch: chain)
+        } - restoreCost))
+        rows.append(StageRow(stage: "block transform + Haar rows", nanosecondsPerPixel: best {
+            QKDHybridStages.blockAndRowsEncrypt(a, offsets: UnsafeBufferPointer(rebasing: stream[(2 * n)..<(3 * n)]), keys: keys)
+        }))
+        rows.append(StageRow(stage: "Haar columns + modulation + T + store", nanosecondsPerPixel: best {
+            tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
+                QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(a), keys: keys, table: table, into: values, low: low)
+            }
+        }))
+        return rows
+    }
+
+    /// The parts of one plane's key schedule, timed one by one (best of runs each): what a small image pays per plane.
+    static func timeKeyScheduleParts(side: Int, m: Int, repetitions: Int) -> [KeySchedulePartRow] {
+        let secret = [UInt8](repeating: 0x5A, count: 32)
+        let version = QKDHybridCipher.currentFormatVersion
+        let schedule = KeySchedule(secret: secret, profile: QKDHybridCipher.profileName, version: version)
+        let stream = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 3 * side * side)
+        defer { stream.deallocate() }
+        let clock = ContinuousClock()
+        func best(_ body: () -> Int) -> Double {
+            var fastest = Double.infinity
+            for _ in 0...max(repetitions, 20) {
+                var check = 0
+                let elapsed = clock.measure { check = body() }
+                precondition(check != Int.min, "unreachable: keeps the measured work alive")
+                fastest = min(fastest, seconds(elapsed))
+            }
+            return fastest * 1e6
+        }
+        let chenSteps = ChenWordStream.transientSteps(formatVersion: version)
+        let ikedaSteps = IkedaWordStream.transientSteps(formatVersion: version)
+        return [
+            KeySchedulePartRow(part: "object tables (once per object)", microseconds: best {
+                QKDHybridTables(schedule: schedule, m: m).valueShuffle.count
+            }),
+            KeySchedulePartRow(part: "HKDF-SHA-512, 3 derivations", microseconds: best {
+                schedule.bytes(QKDHybridLabel.chen, plane: 0, count: 48).count
+                    + schedule.bytes(QKDHybridLabel.ikeda, plane: 0, count: 24).count
+                    + schedule.bytes(QKDHybridLabel.stream, plane: 0, count: 32).count
+            }),
+            KeySchedulePartRow(part: "Chen transient (\(chenSteps) RK4 steps)", microseconds: best {
+                let chen = ChenWordStream(seed: secret + secret, transientSteps: chenSteps)
+                return Int(chen.state.x1.bitPattern & 1)
+            }),
+            KeySchedulePartRow(part: "Chen words, \(m) row permutations", microseconds: best {
+                var chen = ChenWordStream(seed: secret + secret, transientSteps: 0)
+                return (0..<m).reduce(0) { sum, _ in sum + Permutations.fisherYates(count: side) { chen.below($0) }.count }
+            }),
+            KeySchedulePartRow(part: "Ikeda transient (\(ikedaSteps) iterations)", microseconds: best {
+                let ikeda = IkedaWordStream(seed: secret, transientSteps: ikedaSteps)
+                return Int(ikeda.x.bitPattern & 1)
+            }),
+            KeySchedulePartRow(part: "Ikeda words, \(m) column permutations", microseconds: best {
+                var ikeda = IkedaWordStream(seed: secret, transientSteps: 0)
+                return (0..<m).reduce(0) { sum, _ in sum + Permutations.fisherYates(count: side) { ikeda.below($0) }.count }
+            }),
+            KeySchedulePartRow(part: "3N key words (xoshiro256**)", microseconds: best {
+                var generator = Xoshiro256StarStar(seed: secret)
+                generator.fill(stream)
+                return Int(stream[0])
+            }),
+            KeySchedulePartRow(part: "whole plane key schedule (all of the above but the tables)", microseconds: best {
+                QKDHybridPlaneKeys(
+                    schedule: schedule, formatVersion: version, plane: 0, rows: side, columns: side, m: m, inverse: false,
+                    stream: stream).rowPermutations.count
+            }),
+        ]
     }
 
     /// Best time in seconds to derive one plane's key material for a side × side plane with m encrypted planes.

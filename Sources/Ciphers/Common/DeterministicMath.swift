@@ -77,6 +77,21 @@ public enum DeterministicMath {
         }
     }
 
+    /// `(sin(x), cos(x))` with one argument reduction: bit for bit the values of `sin(x)` and `cos(x)` (same
+    /// reduction, same kernels), for callers that need both (the Ikeda map), at about half the cost.
+    @inline(__always)
+    public static func sinCos(_ x: Double) -> (sin: Double, cos: Double) {
+        guard x.isFinite else { return (.nan, .nan) }
+        let (quadrant, r) = reduceQuarterPi(x)
+        let s = sinKernel(r), c = cosKernel(r)
+        switch quadrant {
+        case 0: return (s, c)
+        case 1: return (c, -s)
+        case 2: return (-s, -c)
+        default: return (-c, s)
+        }
+    }
+
     /// e^x.
     public static func exp(_ x: Double) -> Double {
         if x.isNaN { return x }

@@ -66,8 +66,7 @@ struct IkedaMap: Sendable {
     @inline(__always)
     func step(_ x: Double, _ y: Double) -> (Double, Double) {
         let t = 0.4 - 6 / (1 + x * x + y * y)
-        let c = DeterministicMath.cos(t)
-        let s = DeterministicMath.sin(t)
+        let (s, c) = DeterministicMath.sinCos(t)
         return (1 + u * (x * c - y * s), u * (x * s + y * c))
     }
 }

@@ -167,39 +167,90 @@ struct QKDHybridEngine: Sendable {
 
     func run(_ values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, parallel: Bool) {
         let planeSize = rows * columns
-        let scratchCount = 6 * planeSize + max(rows, columns) + QKDHybridStages.chainScratchCount(m: m)
+        let scratchCount = 6 * planeSize + 2 * max(rows, columns) + QKDHybridStages.chainScratchCount(m: m)
         // The pointer is shared by the workers; each touches only its own plane's range.
         nonisolated(unsafe) let shared = values
         if parallel && planeCount > 1 {
             DispatchQueue.concurrentPerform(iterations: planeCount) { plane in
                 let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
-                let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: scratchCount)
-                defer { scratch.deallocate() }
-                self.process(plane: plane, values: slice, encrypting: encrypting, scratch: scratch)
+                let block = QKDHybridScratchPool.shared.take(count: scratchCount)
+                defer { QKDHybridScratchPool.shared.give(block) }
+                self.process(plane: plane, values: slice, encrypting: encrypting, scratch: block.buffer)
             }
         } else {
             // One scratch for all planes: a fresh multi-megabyte allocation per plane costs its page faults again.
-            let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: scratchCount)
-            defer { scratch.deallocate() }
+            let block = QKDHybridScratchPool.shared.take(count: scratchCount)
+            defer { QKDHybridScratchPool.shared.give(block) }
             for plane in 0..<planeCount {
                 let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
-                process(plane: plane, values: slice, encrypting: encrypting, scratch: scratch)
+                process(plane: plane, values: slice, encrypting: encrypting, scratch: block.buffer)
             }
         }
     }
 
-    /// Runs all stages on one plane. `scratch` holds three m-bit planes, 3N key words, one row and the chain
-    /// tables (`6N + max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
+    /// The parts of one plane's scratch (see `process`).
+    struct PlaneScratch {
+        let a, b, temporary, stream: UnsafeMutableBufferPointer<UInt16>
+        let row: UnsafeMutablePointer<UInt16>
+        let rowCount: Int
+        let chain: UnsafeMutableBufferPointer<UInt16>
+
+        init?(_ scratch: UnsafeMutableBufferPointer<UInt16>, planeSize n: Int, rows: Int, columns: Int, m: Int) {
+            rowCount = 2 * max(rows, columns)
+            a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
+            b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
+            temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
+            stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
+            guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + rowCount)]).baseAddress else { return nil }
+            self.row = row
+            chain = UnsafeMutableBufferPointer(
+                rebasing: scratch[(6 * n + rowCount)..<(6 * n + rowCount + QKDHybridStages.chainScratchCount(m: m))])
+        }
+    }
+
+    /// Encryption stages 1–3 of one plane: the top m bits of `values` → z in `scratch.a`.
+    func scrambleAndShuffle(_ values: UnsafeMutableBufferPointer<UInt32>, keys: borrowing QKDHybridPlaneKeys, scratch: PlaneScratch) {
+        let low = UInt32(bitsStored - m)
+        tables.valueShuffle.withUnsafeBufferPointer { table in
+            if m <= QKDHybridStages.directGatherLimit {
+                // The row region holds max(rows, columns) UInt32 values; the scratch is 16-byte aligned and the
+                // region starts at an even UInt16 offset.
+                scratch.row.withMemoryRebound(to: UInt32.self, capacity: scratch.rowCount / 2) { wideRow in
+                    QKDHybridStages.scrambleAndShuffleDirect(
+                        values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: scratch.a,
+                        output: scratch.b, temporary: scratch.temporary, row: wideRow)
+                }
+            } else {
+                QKDHybridStages.scrambleAndShuffle(
+                    values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: scratch.a,
+                    output: scratch.b, temporary: scratch.temporary, row: scratch.row)
+            }
+        }
+    }
+
+    /// Encryption stages 5–8 of one plane (after the chains): `scratch.a` → the top m bits of `values`.
+    func diffuseAndStore(_ values: UnsafeMutableBufferPointer<UInt32>, keys: borrowing QKDHybridPlaneKeys, scratch: PlaneScratch) {
+        let n = values.count
+        let low = UInt32(bitsStored - m)
+        let offsets = UnsafeBufferPointer(rebasing: scratch.stream[(2 * n)..<(3 * n)])
+        if columns % 2 == 0 {
+            QKDHybridStages.blockAndRowsEncrypt(scratch.a, offsets: offsets, keys: keys)
+        } else {
+            QKDHybridStages.blockTransformEncrypt(scratch.a, offsets: offsets, keys: keys)
+            QKDHybridStages.waveletRowsEncrypt(scratch.a, keys: keys)
+        }
+        tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
+            QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(scratch.a), keys: keys, table: table, into: values, low: low)
+        }
+    }
+
+    /// Runs all stages on one plane. `scratch` holds three m-bit planes, 3N key words, one row of UInt32 and the
+    /// chain tables (`6N + 2 · max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
     func process(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, scratch: UnsafeMutableBufferPointer<UInt16>) {
         let n = values.count
         let low = UInt32(bitsStored - m)
-        let chainScratch = QKDHybridStages.chainScratchCount(m: m)
-        let a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
-        let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
-        let temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
-        let stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
-        let rowCount = max(rows, columns)
-        guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + rowCount)]).baseAddress else { return }
+        guard let parts = PlaneScratch(scratch, planeSize: n, rows: rows, columns: columns, m: m) else { return }
+        let (a, b, temporary, stream, row) = (parts.a, parts.b, parts.temporary, parts.stream, parts.row)
         let keys = QKDHybridPlaneKeys(
             schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
             inverse: !encrypting, stream: stream)
@@ -208,23 +259,9 @@ struct QKDHybridEngine: Sendable {
 
         let evenColumns = columns % 2 == 0
         if encrypting {
-            tables.valueShuffle.withUnsafeBufferPointer { table in
-                QKDHybridStages.scrambleAndShuffle(
-                    values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a, output: b,
-                    temporary: temporary, row: row)
-            }
-            QKDHybridStages.affineChainEncrypt(
-                a, stream: forwardAndBackward, keys: keys,
-                scratch: UnsafeMutableBufferPointer(rebasing: scratch[(6 * n + rowCount)..<(6 * n + rowCount + chainScratch)]))
-            if evenColumns {
-                QKDHybridStages.blockAndRowsEncrypt(a, offsets: offsets, keys: keys)
-            } else {
-                QKDHybridStages.blockTransformEncrypt(a, offsets: offsets, keys: keys)
-                QKDHybridStages.waveletRowsEncrypt(a, keys: keys)
-            }
-            tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
-                QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(a), keys: keys, table: table, into: values, low: low)
-            }
+            scrambleAndShuffle(values, keys: keys, scratch: parts)
+            QKDHybridStages.affineChainEncrypt(a, stream: forwardAndBackward, keys: keys, scratch: parts.chain)
+            diffuseAndStore(values, keys: keys, scratch: parts)
         } else {
             tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
                 QKDHybridStages.loadSubstituteAndColumnsDecrypt(UnsafeBufferPointer(values), low: low, table: table, keys: keys, into: a)
@@ -237,8 +274,13 @@ struct QKDHybridEngine: Sendable {
             }
             QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys, temporary: temporary)
             tables.valueShuffle.withUnsafeBufferPointer { table in
-                QKDHybridStages.unshuffleAndUnscramble(
-                    a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
+                if m <= QKDHybridStages.directGatherLimit {
+                    QKDHybridStages.unshuffleAndUnscrambleDirect(
+                        a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
+                } else {
+                    QKDHybridStages.unshuffleAndUnscramble(
+                        a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
+                }
             }
         }
     }

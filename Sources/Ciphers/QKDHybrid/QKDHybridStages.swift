@@ -69,7 +69,7 @@ enum QKDHybridStages {
                         for c in c0..<c1 {
                             var source = c &+ shift
                             if source >= columns { source &-= columns }
-                            input[c * rows + r] = valueShuffle[Int(temporary[base + source])]
+                            input[c &* rows &+ r] = valueShuffle[Int(temporary[base &+ source])]
                         }
                     }
                     c0 = c1
@@ -245,7 +245,7 @@ enum QKDHybridStages {
                 let c1 = min(c0 + tile, columns)
                 for r in r0..<r1 {
                     for c in c0..<c1 {
-                        output[c * rows + r] = UInt16(truncatingIfNeeded: (input[r * columns + c] &>> low) & mask)
+                        output[c &* rows &+ r] = UInt16(truncatingIfNeeded: (input[r &* columns &+ c] &>> low) & mask)
                     }
                 }
                 c0 = c1
@@ -266,7 +266,7 @@ enum QKDHybridStages {
             while c0 < columns {
                 let c1 = min(c0 + tile, columns)
                 for r in r0..<r1 {
-                    for c in c0..<c1 { output[c * rows + r] = input[r * columns + c] }
+                    for c in c0..<c1 { output[c &* rows &+ r] = input[r &* columns &+ c] }
                 }
                 c0 = c1
             }
@@ -326,30 +326,14 @@ enum QKDHybridStages {
             }
             return
         }
-        // g doubled: table[x] = g(x mod 2^m) for x < 2^(m+1), so the sum of two m-bit values indexes it unmasked.
         let size = 1 << m
         let table = scratch
-        for x in 0..<size {
-            let g = nonlinear(UInt16(truncatingIfNeeded: x), key: key16, shift: shift, back: back, mask: mask16) & mask16
-            table[x] = g
-            table[x + size] = g
-        }
         var t = first
         var remaining = n
         var c = Int(start)
-        if m <= pairLimit && n >= pairMinimumCount {
-            // pair[(p1 << 2m) | (p0 << m) | c] = F(p1, F(p0, c)) with F(p, c) = (p + g(c)) mod 2^m.
+        if buildChainTables(functionKey: functionKey, m: m, count: n, into: scratch) {
             let pair = scratch + 2 * size
             let mask = size - 1
-            for p1 in 0..<size {
-                for p0 in 0..<size {
-                    let base = (p1 << (2 * m)) | (p0 << m)
-                    for c0 in 0..<size {
-                        let c1 = (p0 + Int(table[c0])) & mask
-                        pair[base | c0] = UInt16(truncatingIfNeeded: (p1 + Int(table[c1])) & mask)
-                    }
-                }
-            }
             while remaining >= 2 {
                 let next = t &+ step
                 let p0 = Int((a16 &* v[t] &+ keyWords[t]) & mask16)
@@ -370,6 +354,36 @@ enum QKDHybridStages {
             t &+= step
             remaining -= 1
         }
+    }
+
+    /// Fills `scratch` with g doubled (table[x] = g(x mod 2^m) for x < 2^(m+1), so that the sum of two m-bit values
+    /// indexes it unmasked) and, for m ≤ `pairLimit` and n ≥ `pairMinimumCount`, the pair table after it
+    /// (pair[(p1 << 2m) | (p0 << m) | c] = F(p1, F(p0, c)) with F(p, c) = (p + g(c)) mod 2^m). Returns whether the
+    /// pair table was built. Needs m ≤ `tableLimit`.
+    @discardableResult
+    static func buildChainTables(functionKey: UInt32, m: Int, count n: Int, into scratch: UnsafeMutablePointer<UInt16>) -> Bool {
+        let mask16 = UInt16(truncatingIfNeeded: (1 << m) - 1), key16 = UInt16(truncatingIfNeeded: functionKey)
+        let shift = UInt16((m + 1) / 2), back = UInt16(m) - shift
+        let size = 1 << m
+        let table = scratch
+        for x in 0..<size {
+            let g = nonlinear(UInt16(truncatingIfNeeded: x), key: key16, shift: shift, back: back, mask: mask16) & mask16
+            table[x] = g
+            table[x + size] = g
+        }
+        guard m <= pairLimit && n >= pairMinimumCount else { return false }
+        let pair = scratch + 2 * size
+        let mask = size - 1
+        for p1 in 0..<size {
+            for p0 in 0..<size {
+                let base = (p1 << (2 * m)) | (p0 << m)
+                for c0 in 0..<size {
+                    let c1 = (p0 + Int(table[c0])) & mask
+                    pair[base | c0] = UInt16(truncatingIfNeeded: (p1 + Int(table[c1])) & mask)
+                }
+            }
+        }
+        return true
     }
 
     /// Forward c_t = a·p_t + k_t + g(c_{t−1}) (c_{−1} = start), then backward d_t = a'·c_t + k'_t + g'(d_{t+1})

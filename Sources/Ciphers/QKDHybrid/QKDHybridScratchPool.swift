@@ -1,0 +1,61 @@
+import Foundation
+
+/// Reusable scratch memory for `QKDHybridEngine`, shared by all calls in the process.
+///
+/// Why: a plane's scratch is 12 bytes per pixel (48 MB for 2048 × 2048). Allocations that large are fresh mmap
+/// pages on every call, and faulting them in (the kernel zeroes each page) cost about as much as a third of the
+/// cipher itself on big images. Blocks handed back are kept, up to `retainedLimit` bytes in all, and handed out
+/// again to any later call that needs no more than their size. The blocks hold only intermediate values that
+/// every call overwrites before reading; nothing in them is read across calls.
+final class QKDHybridScratchPool: @unchecked Sendable {
+    /// One block of UInt16 scratch; freed when the pool drops it.
+    final class Block: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<UInt16>
+
+        init(count: Int) {
+            buffer = .allocate(capacity: count)
+        }
+
+        deinit {
+            buffer.deallocate()
+        }
+    }
+
+    /// 64 MiB: one 2048 × 2048 plane's scratch (48 MiB), or many small ones; the gateway's memory budget (docs/gateway.md)
+    /// is far above it.
+    static let shared = QKDHybridScratchPool(retainedLimit: 64 << 20)
+
+    /// Most bytes kept for reuse; a block that would go over is freed instead.
+    let retainedLimit: Int
+    private let lock = NSLock()
+    private var idle: [Block] = []
+
+    init(retainedLimit: Int) {
+        self.retainedLimit = retainedLimit
+    }
+
+    /// A block of at least `count` values: the smallest idle one that fits, or a new one.
+    func take(count: Int) -> Block {
+        let reused: Block? = lock.withLock {
+            guard let index = idle.indices.filter({ idle[$0].buffer.count >= count })
+                .min(by: { idle[$0].buffer.count < idle[$1].buffer.count }) else { return nil }
+            return idle.remove(at: index)
+        }
+        return reused ?? Block(count: count)
+    }
+
+    /// Hands a block back for reuse (or frees it when keeping it would exceed `retainedLimit`; the smallest idle
+    /// blocks are dropped first to make room for a bigger one).
+    func give(_ block: Block) {
+        let bytes = block.buffer.count * MemoryLayout<UInt16>.stride
+        guard bytes <= retainedLimit else { return }
+        lock.withLock {
+            idle.sort { $0.buffer.count > $1.buffer.count }
+            var total = idle.reduce(0) { $0 + $1.buffer.count * MemoryLayout<UInt16>.stride }
+            while total + bytes > retainedLimit, let smallest = idle.popLast() {
+                total -= smallest.buffer.count * MemoryLayout<UInt16>.stride
+            }
+            idle.append(block)
+        }
+    }
+}
