@@ -445,13 +445,17 @@ public struct DemoRunner: Sendable {
         """
     }
 
-    /// True when a node's queue holds at least `expected` objects and none is waiting for processing or delivery.
+    /// True when a node's queue holds at least `expected` objects, none is waiting for processing, every
+    /// delivery has had at least one answer from its destination, and at most `stillPending` deliveries wait
+    /// for a retry (objects the PACS may refuse). The first-answer rule matters: `stillPending` is an upper bound
+    /// (the demo cannot know beforehand which objects Orthanc really refuses), so without it a slow object's
+    /// first delivery could hide in that allowance.
     static func settled(_ queue: RelayQueue, expected: Int, stillPending: Int = 0) -> Bool {
         guard let counts = try? queue.counts() else { return false }
         let total = counts.objectsByState.values.reduce(0, +)
         let busy = counts.objectsByState.filter { !["done", "purged", "quarantined", "processed"].contains($0.key) }.values.reduce(0, +)
         let pending = counts.pendingByDestination.values.reduce(0, +)
-        return total >= expected && busy == 0 && pending <= stillPending
+        return total >= expected && busy == 0 && counts.untried == 0 && pending <= stillPending
     }
 
     static func hasDICOMMagic(_ url: URL) -> Bool {

@@ -435,8 +435,12 @@ public final class RelayQueue: Sendable {
 
     public struct Counts: Sendable, Equatable {
         public var objectsByState: [String: Int]
+        /// Deliveries waiting or being sent (`pending` + `sending`), per destination.
         public var pendingByDestination: [String: Int]
         public var deadByDestination: [String: Int]
+        /// Pending or sending deliveries that no destination has answered yet (first attempt still to come or
+        /// under way), all destinations together.
+        public var untried: Int
     }
 
     public func counts() throws(RelayError) -> Counts {
@@ -451,7 +455,9 @@ public final class RelayQueue: Sendable {
                 let state: String = row["state"]
                 if state == "dead" { dead[row["destination"]] = row["n"] } else { pending[row["destination"], default: 0] += row["n"] as Int }
             }
-            return Counts(objectsByState: objects, pendingByDestination: pending, deadByDestination: dead)
+            let untried = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM delivery WHERE state IN ('pending', 'sending') AND attempts = 0") ?? 0
+            return Counts(objectsByState: objects, pendingByDestination: pending, deadByDestination: dead, untried: untried)
         }
     }
 

@@ -141,15 +141,16 @@ struct DecryptorEndToEndTests {
             #expect(sent.status == 0, "storescu (\(syntax)): \(sent.output.suffix(1500))")
         }
         let distinct = Set(originals.filter(\.identified).map(\.uid)).count
-        // The gateway's queue says when it is done: every object processed, nothing waiting except what Orthanc
-        // refuses (at most the unidentified ones).
+        // The gateway's queue says when it is done: every object processed, every delivery answered at least once,
+        // nothing waiting except what Orthanc refuses (at most the unidentified ones).
         let gatewayQueue = try RelayQueue(path: work.appendingPathComponent("gateway-spool/queue.sqlite").path)
         let unidentified = originals.filter { !$0.identified }.count
         let delivered = await eventually(timeout: 400, every: .milliseconds(500)) {
             guard let counts = try? gatewayQueue.counts() else { return false }
             let total = counts.objectsByState.values.reduce(0, +)
             let busy = (counts.objectsByState["received"] ?? 0) + (counts.objectsByState["processing"] ?? 0)
-            return total >= originals.count && busy == 0 && counts.pendingByDestination.values.reduce(0, +) <= unidentified
+            return total >= originals.count && busy == 0 && counts.untried == 0
+                && counts.pendingByDestination.values.reduce(0, +) <= unidentified
         }
         try #require(delivered, "gateway queue: \(String(describing: try? gatewayQueue.counts())); log: \(gateway.child.log.suffix(2000))")
         var ids: [String] = []
