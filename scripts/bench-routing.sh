@@ -110,6 +110,18 @@ kill "$KME_PID"; wait "$KME_PID" 2>/dev/null || true
 sed 's/^link:$/link:\n  enabled: false/' "$WORK/pki/kme.yaml" > "$WORK/pki/kme-pool-only.yaml"
 start_kme "$WORK/pki/kme-pool-only.yaml"
 
+# The `kme` section for SAE $1 (peer $2) at the KME URL $3.
+kme_yaml() { cat <<YAML
+kme:
+  url: $3
+  saeId: $1
+  peerSaeId: $2
+  certificate: $WORK/pki/$1.crt
+  privateKey: $WORK/pki/$1.key
+  caCertificate: $WORK/pki/ca.crt
+YAML
+}
+
 gateway_yaml() { cat <<YAML
 aeTitle: QKDGATE
 port: $1
@@ -119,13 +131,7 @@ destinations:
   - { name: pacs, aeTitle: PACS, host: 127.0.0.1, port: $2, associations: 2 }
 routes:
   - { name: all, default: true, profile: $3, destinations: [pacs] }
-kme:
-  url: $KME_A
-  saeId: gateway
-  peerSaeId: decryptor
-  certificate: $WORK/pki/gateway.crt
-  privateKey: $WORK/pki/gateway.key
-  caCertificate: $WORK/pki/ca.crt
+$(kme_yaml gateway decryptor "$KME_A")
 YAML
 }
 
@@ -169,13 +175,7 @@ port: $DPORT
 workers: ${DECRYPTOR_WORKERS:-0}
 spool: $SPOOLS/decryptor-$DPORT
 logLevel: warning
-kme:
-  url: $KME_B
-  saeId: decryptor
-  peerSaeId: gateway
-  certificate: $WORK/pki/decryptor.crt
-  privateKey: $WORK/pki/decryptor.key
-  caCertificate: $WORK/pki/ca.crt
+$(kme_yaml decryptor gateway "$KME_B")
 destinations:
   - { name: viewer, aeTitle: PACS, host: 127.0.0.1, port: $VPORT, associations: 2 }
 YAML

@@ -24,7 +24,7 @@ public struct ProtectionBlock: Sendable, Equatable {
     public var originalAttributes: [String: String]
     /// SHA-256 of the original (decoded) native Pixel Data bytes.
     public var plainPixelSHA256: [UInt8]
-    /// HMAC-SHA-256 under the bundle's MAC key over `macInput(cipherPixelData:)`.
+    /// HMAC-SHA-256 under the bundle's MAC key over the MAC input (`macPrefix`, then the cipher pixel data).
     public var mac: [UInt8]
 
     public init(
@@ -58,12 +58,8 @@ public struct ProtectionBlock: Sendable, Equatable {
         return out
     }
 
-    /// The bytes the MAC covers: every field but the MAC, length-prefixed, then the cipher pixel data.
-    public func macInput(cipherPixelData: [UInt8]) -> [UInt8] {
-        macPrefix(cipherPixelDataCount: cipherPixelData.count) + cipherPixelData
-    }
-
-    /// `macInput` up to the cipher pixel data itself (which the HMAC then reads in place, without a copy).
+    /// The bytes the MAC covers are every field but the MAC, length-prefixed, then the cipher pixel data; this is
+    /// all of it up to the pixel data itself (which the HMAC then reads in place, without a copy).
     func macPrefix(cipherPixelDataCount: Int) -> [UInt8] {
         var out: [UInt8] = Array("qkdgate-mac-v1".utf8)
         func length(_ count: Int) {
@@ -88,16 +84,12 @@ public struct ProtectionBlock: Sendable, Equatable {
         return out
     }
 
-    /// HMAC-SHA-256 of `macInput`, fed in two parts so the pixel data is hashed where it lies.
+    /// HMAC-SHA-256 of the MAC input, fed in two parts so the pixel data is hashed where it lies.
     public func computeMAC(macKey: [UInt8], cipherPixelData: UnsafeRawBufferPointer) -> [UInt8] {
         var hmac = HMAC<SHA256>(key: SymmetricKey(data: macKey))
         hmac.update(data: macPrefix(cipherPixelDataCount: cipherPixelData.count))
         hmac.update(data: cipherPixelData)
         return Array(hmac.finalize())
-    }
-
-    public func computeMAC(macKey: [UInt8], cipherPixelData: [UInt8]) -> [UInt8] {
-        cipherPixelData.withUnsafeBytes { computeMAC(macKey: macKey, cipherPixelData: $0) }
     }
 
     /// Constant-time comparison of the stored MAC with a fresh one.

@@ -71,13 +71,4 @@ enum Durable {
     static func move(_ from: String, to: String) -> Bool { rename(from, to) == 0 }
 
     static func remove(_ path: String) { unlink(path) }
-
-    /// Hard link (same file system): a zero-copy "copy" for pass-through processing.
-    static func link(_ from: String, to: String) -> Bool {
-        #if canImport(Glibc)
-        return Glibc.link(from, to) == 0
-        #else
-        return Darwin.link(from, to) == 0
-        #endif
-    }
 }
