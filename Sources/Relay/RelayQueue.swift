@@ -135,8 +135,8 @@ public final class RelayQueue: Sendable {
         }
         do {
             try database.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                try db.run(sql: "PRAGMA synchronous = FULL")
+                defer { try? db.run(sql: "PRAGMA synchronous = NORMAL") }
                 try db.inTransaction {
                     try Self.insert(db, id: id, callingAETitle: callingAETitle, sopClassUID: sopClassUID,
                                     sopInstanceUID: sopInstanceUID, transferSyntaxUID: transferSyntaxUID,
@@ -164,7 +164,7 @@ public final class RelayQueue: Sendable {
         // A forwarded-unchanged object is processed at once: what is sent is what was received.
         let (state, outSopClass, outSopInstance, outSyntax): (String, String?, String?, String?) =
             forwardUnchanged ? ("processed", sopClassUID, sopInstanceUID, transferSyntaxUID) : ("received", nil, nil, nil)
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO object (id, receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
                     modality, route, profile, destinations, state, nextAttemptAt,
@@ -176,7 +176,7 @@ public final class RelayQueue: Sendable {
                         outSyntax])
         if forwardUnchanged {
             for destination in destinations {
-                try db.execute(
+                try db.run(
                     sql: "INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (?, ?, 'pending', ?)",
                     arguments: [id, destination, now])
             }
@@ -186,8 +186,8 @@ public final class RelayQueue: Sendable {
     /// The highest object id ever used (rows are never deleted, and AUTOINCREMENT remembers deleted ones).
     static func highestObjectID(_ database: DatabasePool) throws -> Int64 {
         try database.read { db in
-            let rows = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM object") ?? 0
-            let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'object'") ?? 0
+            let rows = try db.value(Int64.self, sql: "SELECT MAX(id) FROM object") ?? 0
+            let sequence = try db.value(Int64.self, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'object'") ?? 0
             return max(rows, sequence)
         }
     }
@@ -210,13 +210,12 @@ public final class RelayQueue: Sendable {
     /// Claims up to `limit` received objects that are due, marking them `processing`.
     public func claimForProcessing(limit: Int, now: Date = Date()) throws(RelayError) -> [QueuedObject] {
         try write { db in
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.rows(
                 sql: "SELECT * FROM object WHERE state = 'received' AND nextAttemptAt <= ? ORDER BY id LIMIT ?",
                 arguments: [now.timeIntervalSince1970, limit])
             let objects = rows.map(Self.object(from:))
             for object in objects {
-                try db.execute(sql: "UPDATE object SET state = 'processing' WHERE id = ?", arguments: [object.id])
+                try db.run(sql: "UPDATE object SET state = 'processing' WHERE id = ?", arguments: [object.id])
             }
             return objects
         }
@@ -227,14 +226,14 @@ public final class RelayQueue: Sendable {
                                  transferSyntaxUID: String) throws(RelayError) {
         try write { db in
             let now = Date().timeIntervalSince1970
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE object SET state = 'processed', outSopClassUID = ?, outSopInstanceUID = ?,
                         outTransferSyntaxUID = ?, lastError = NULL WHERE id = ?
                     """,
                 arguments: [sopClassUID, sopInstanceUID, transferSyntaxUID, id])
             for destination in destinations {
-                try db.execute(
+                try db.run(
                     sql: "INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (?, ?, 'pending', ?)",
                     arguments: [id, destination, now])
             }
@@ -244,16 +243,16 @@ public final class RelayQueue: Sendable {
     /// A retryable processing failure: back to `received`, due again at `retryAt`.
     public func deferProcessing(id: Int64, retryAt: Date, error text: String) throws(RelayError) -> Int {
         try write { db in
-            try db.execute(
+            try db.run(
                 sql: "UPDATE object SET state = 'received', attempts = attempts + 1, nextAttemptAt = ?, lastError = ? WHERE id = ?",
                 arguments: [retryAt.timeIntervalSince1970, text, id])
-            return try Int.fetchOne(db, sql: "SELECT attempts FROM object WHERE id = ?", arguments: [id]) ?? 0
+            return try db.value(Int.self, sql: "SELECT attempts FROM object WHERE id = ?", arguments: [id]) ?? 0
         }
     }
 
     public func markQuarantined(id: Int64, error text: String) throws(RelayError) {
         try write { db in
-            try db.execute(
+            try db.run(
                 sql: "UPDATE object SET state = 'quarantined', lastError = ?, finishedAt = ? WHERE id = ?",
                 arguments: [text, Date().timeIntervalSince1970, id])
         }
@@ -264,8 +263,7 @@ public final class RelayQueue: Sendable {
     /// Claims up to `limit` due deliveries for one destination, marking them `sending`.
     public func claimDeliveries(destination: String, limit: Int, now: Date = Date()) throws(RelayError) -> [Delivery] {
         try write { db in
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.rows(
                 sql: """
                     SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID FROM delivery d
                     JOIN object o ON o.id = d.objectID
@@ -275,7 +273,7 @@ public final class RelayQueue: Sendable {
                 arguments: [destination, now.timeIntervalSince1970, limit])
             let deliveries = rows.map(Self.delivery(from:))
             for delivery in deliveries {
-                try db.execute(sql: "UPDATE delivery SET state = 'sending' WHERE id = ?", arguments: [delivery.id])
+                try db.run(sql: "UPDATE delivery SET state = 'sending' WHERE id = ?", arguments: [delivery.id])
             }
             return deliveries
         }
@@ -284,8 +282,8 @@ public final class RelayQueue: Sendable {
     /// Earliest time a pending delivery for `destination` becomes due (nil when none is pending).
     public func nextDue(destination: String) throws(RelayError) -> Date? {
         try read { db in
-            try Double.fetchOne(
-                db, sql: "SELECT MIN(nextAttemptAt) FROM delivery WHERE destination = ? AND state = 'pending'",
+            try db.value(
+                Double.self, sql: "SELECT MIN(nextAttemptAt) FROM delivery WHERE destination = ? AND state = 'pending'",
                 arguments: [destination]
             ).map(Date.init(timeIntervalSince1970:))
         }
@@ -299,14 +297,14 @@ public final class RelayQueue: Sendable {
     public func markDelivered(_ delivery: Delivery) throws(RelayError) -> Bool {
         try write { db in
             let now = Date().timeIntervalSince1970
-            try db.execute(
+            try db.run(
                 sql: "UPDATE delivery SET state = 'delivered', deliveredAt = ?, lastError = NULL WHERE id = ?",
                 arguments: [now, delivery.id])
-            let open = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'",
+            let open = try db.value(
+                Int.self, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'",
                 arguments: [delivery.objectID]) ?? 0
             if open == 0 {
-                try db.execute(sql: "UPDATE object SET state = 'done', finishedAt = ? WHERE id = ?",
+                try db.run(sql: "UPDATE object SET state = 'done', finishedAt = ? WHERE id = ?",
                                arguments: [now, delivery.objectID])
                 return true
             }
@@ -319,7 +317,7 @@ public final class RelayQueue: Sendable {
         guard !deliveries.isEmpty else { return }
         try write { db in
             for delivery in deliveries {
-                try db.execute(sql: "UPDATE delivery SET state = 'pending' WHERE id = ? AND state = 'sending'",
+                try db.run(sql: "UPDATE delivery SET state = 'pending' WHERE id = ? AND state = 'sending'",
                                arguments: [delivery.id])
             }
         }
@@ -332,7 +330,7 @@ public final class RelayQueue: Sendable {
         try write { db in
             let attempts = delivery.attempts + 1
             let state: Delivery.State = maxAttempts > 0 && attempts >= maxAttempts ? .dead : .pending
-            try db.execute(
+            try db.run(
                 sql: "UPDATE delivery SET state = ?, attempts = ?, nextAttemptAt = ?, lastError = ? WHERE id = ?",
                 arguments: [state.rawValue, attempts, retryAt.timeIntervalSince1970, text, delivery.id])
             return state
@@ -341,7 +339,7 @@ public final class RelayQueue: Sendable {
 
     public func markDead(_ delivery: Delivery, error text: String) throws(RelayError) {
         try write { db in
-            try db.execute(
+            try db.run(
                 sql: "UPDATE delivery SET state = 'dead', attempts = attempts + 1, lastError = ? WHERE id = ?",
                 arguments: [text, delivery.id])
         }
@@ -352,20 +350,20 @@ public final class RelayQueue: Sendable {
     /// After a crash or restart: work that was in flight is due again.
     public func recoverInFlight() throws(RelayError) {
         try write { db in
-            try db.execute(sql: "UPDATE object SET state = 'received' WHERE state = 'processing'")
-            try db.execute(sql: "UPDATE delivery SET state = 'pending' WHERE state = 'sending'")
+            try db.run(sql: "UPDATE object SET state = 'received' WHERE state = 'processing'")
+            try db.run(sql: "UPDATE delivery SET state = 'pending' WHERE state = 'sending'")
         }
     }
 
     /// Ids of objects that have a record (used to find orphan files in the spool).
     public func knownObjectIDs() throws(RelayError) -> Set<Int64> {
-        try read { db in Set(try Int64.fetchAll(db, sql: "SELECT id FROM object")) }
+        try read { db in Set(try db.values(Int64.self, sql: "SELECT id FROM object")) }
     }
 
     /// Ids of objects whose outbox/received files are still needed.
     public func liveObjectIDs() throws(RelayError) -> Set<Int64> {
         try read { db in
-            Set(try Int64.fetchAll(db, sql: "SELECT id FROM object WHERE state IN ('received', 'processing', 'processed')"))
+            Set(try db.values(Int64.self, sql: "SELECT id FROM object WHERE state IN ('received', 'processing', 'processed')"))
         }
     }
 
@@ -374,11 +372,11 @@ public final class RelayQueue: Sendable {
     /// caller may delete the returned objects' files.
     public func sweepDone(before cutoff: Date) throws(RelayError) -> [Int64] {
         try writeDurably { db in
-            let ids = try Int64.fetchAll(
-                db, sql: "SELECT id FROM object WHERE state = 'done' AND finishedAt <= ?",
+            let ids = try db.values(
+                Int64.self, sql: "SELECT id FROM object WHERE state = 'done' AND finishedAt <= ?",
                 arguments: [cutoff.timeIntervalSince1970])
             for id in ids {
-                try db.execute(sql: "UPDATE object SET state = 'purged' WHERE id = ?", arguments: [id])
+                try db.run(sql: "UPDATE object SET state = 'purged' WHERE id = ?", arguments: [id])
             }
             return ids
         }
@@ -386,8 +384,7 @@ public final class RelayQueue: Sendable {
 
     public func deadLetters() throws(RelayError) -> [Delivery] {
         try read { db in
-            try Row.fetchAll(
-                db,
+            try db.rows(
                 sql: """
                     SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID FROM delivery d
                     JOIN object o ON o.id = d.objectID WHERE d.state = 'dead' ORDER BY d.id
@@ -401,11 +398,11 @@ public final class RelayQueue: Sendable {
         try write { db in
             let now = Date().timeIntervalSince1970
             if let destination {
-                try db.execute(
+                try db.run(
                     sql: "UPDATE delivery SET state = 'pending', attempts = 0, nextAttemptAt = ? WHERE state = 'dead' AND destination = ?",
                     arguments: [now, destination])
             } else {
-                try db.execute(sql: "UPDATE delivery SET state = 'pending', attempts = 0, nextAttemptAt = ? WHERE state = 'dead'",
+                try db.run(sql: "UPDATE delivery SET state = 'pending', attempts = 0, nextAttemptAt = ? WHERE state = 'dead'",
                                arguments: [now])
             }
             return db.changesCount
@@ -416,15 +413,15 @@ public final class RelayQueue: Sendable {
     /// files can be deleted.
     public func purgeDeadLetters() throws(RelayError) -> (purged: Int, finishedObjects: [Int64]) {
         try write { db in
-            let objectIDs = try Int64.fetchAll(db, sql: "SELECT DISTINCT objectID FROM delivery WHERE state = 'dead'")
-            try db.execute(sql: "DELETE FROM delivery WHERE state = 'dead'")
+            let objectIDs = try db.values(Int64.self, sql: "SELECT DISTINCT objectID FROM delivery WHERE state = 'dead'")
+            try db.run(sql: "DELETE FROM delivery WHERE state = 'dead'")
             let purged = db.changesCount
             var finished: [Int64] = []
             for id in objectIDs {
-                let open = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'", arguments: [id]) ?? 0
+                let open = try db.value(
+                    Int.self, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'", arguments: [id]) ?? 0
                 if open == 0 {
-                    try db.execute(sql: "UPDATE object SET state = 'purged', finishedAt = ? WHERE id = ?",
+                    try db.run(sql: "UPDATE object SET state = 'purged', finishedAt = ? WHERE id = ?",
                                    arguments: [Date().timeIntervalSince1970, id])
                     finished.append(id)
                 }
@@ -446,17 +443,17 @@ public final class RelayQueue: Sendable {
     public func counts() throws(RelayError) -> Counts {
         try read { db in
             var objects: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM object GROUP BY state") {
+            for row in try db.rows(sql: "SELECT state, COUNT(*) AS n FROM object GROUP BY state") {
                 objects[row["state"]] = row["n"]
             }
             var pending: [String: Int] = [:]
             var dead: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT destination, state, COUNT(*) AS n FROM delivery WHERE state IN ('pending', 'sending', 'dead') GROUP BY destination, state") {
+            for row in try db.rows(sql: "SELECT destination, state, COUNT(*) AS n FROM delivery WHERE state IN ('pending', 'sending', 'dead') GROUP BY destination, state") {
                 let state: String = row["state"]
                 if state == "dead" { dead[row["destination"]] = row["n"] } else { pending[row["destination"], default: 0] += row["n"] as Int }
             }
-            let untried = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM delivery WHERE state IN ('pending', 'sending') AND attempts = 0") ?? 0
+            let untried = try db.value(
+                Int.self, sql: "SELECT COUNT(*) FROM delivery WHERE state IN ('pending', 'sending') AND attempts = 0") ?? 0
             return Counts(objectsByState: objects, pendingByDestination: pending, deadByDestination: dead, untried: untried)
         }
     }
@@ -473,8 +470,8 @@ public final class RelayQueue: Sendable {
     private func writeDurably<T>(_ body: (Database) throws -> T) throws(RelayError) -> T {
         do {
             return try database.writeWithoutTransaction { db -> T in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                try db.run(sql: "PRAGMA synchronous = FULL")
+                defer { try? db.run(sql: "PRAGMA synchronous = NORMAL") }
                 var result: T?
                 try db.inTransaction {
                     result = try body(db)
@@ -508,5 +505,30 @@ public final class RelayQueue: Sendable {
             nextAttemptAt: Date(timeIntervalSince1970: row["nextAttemptAt"]), lastError: row["lastError"],
             sopClassUID: row["outSopClassUID"] ?? "", sopInstanceUID: row["outSopInstanceUID"] ?? "",
             transferSyntaxUID: row["outTransferSyntaxUID"] ?? "")
+    }
+}
+
+extension Database {
+    // The queue's statements run thousands of times an hour: each is parsed once per connection and kept in
+    // GRDB's statement cache, instead of being prepared (and its authorizer run) on every call.
+
+    func run(sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    func rows(sql: String, arguments: StatementArguments = StatementArguments()) throws -> [Row] {
+        try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    func values<Value: DatabaseValueConvertible>(
+        _ type: Value.Type, sql: String, arguments: StatementArguments = StatementArguments()
+    ) throws -> [Value] {
+        try Value.fetchAll(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    func value<Value: DatabaseValueConvertible>(
+        _ type: Value.Type, sql: String, arguments: StatementArguments = StatementArguments()
+    ) throws -> Value? {
+        try Value.fetchOne(cachedStatement(sql: sql), arguments: arguments)
     }
 }
