@@ -14,4 +14,19 @@ struct QkdgateCommand: AsyncParsableCommand {
             AnalyzeCommand.self, DemoCommand.self,
         ]
     )
+
+    /// ArgumentParser's entry point, after tuning the allocator (`ProcessMemory`) for every subcommand.
+    static func main() async {
+        ProcessMemory.keepFreedBlocks()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
