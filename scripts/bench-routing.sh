@@ -49,24 +49,35 @@ python3 Tests/GatewayTests/Scripts/make_synthetic.py "$WORK/warm" 10 "$SIZE"
 FILES=("$WORK"/study/*.dcm)
 WARM=("$WORK"/warm/*.dcm)
 
+# CPU seconds (user + system) and minor page faults of process $1 so far (/proc/PID/stat fields 14, 15, 10).
+usage() { awk -v tick="$(getconf CLK_TCK)" '{ printf "%.2f %d\n", ($14 + $15) / tick, $10 }' "/proc/$1/stat"; }
+
 # One measured send: storescu -> port $1 (called AE $3) of the files named by array $4, until they are all in
-# $2 (the destination storescp's folder). Prints images/s. A warm-up association of 10 other objects goes first
-# (process start-up, page cache, first-connection and first-key costs).
+# $2 (the destination storescp's folder). Prints images/s; with a process id $5 (the node under test), also its
+# CPU milliseconds and minor page faults per object during the send. A warm-up association of 10 other objects
+# goes first (process start-up, page cache, first-connection and first-key costs).
+# CPU per object is the steadier figure on a shared VM: it does not move with how long the disk takes to flush.
 measure() {
-    local port=$1 dir=$2 called=$3
+    local port=$1 dir=$2 called=$3 pid=${5:-}
     local -n files=$4
-    local count=${#files[@]} start end deadline
+    local count=${#files[@]} start end deadline before after
     /usr/bin/storescu -aet MODALITY -aec "$called" 127.0.0.1 "$port" "${WARM[@]}" > /dev/null 2>&1
     deadline=$(( $(date +%s) + 120 ))
     until [ "$(count_files "$dir")" -ge 10 ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.02; done
     rm -f "$dir"/*
+    [ -n "$pid" ] && before=$(usage "$pid")
     start=$(now)
     /usr/bin/storescu -aet MODALITY -aec "$called" 127.0.0.1 "$port" "${files[@]}" > "$WORK/storescu-$called-$port.log" 2>&1
     deadline=$(( $(date +%s) + 1200 ))
     until [ "$(count_files "$dir")" -ge "$count" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.02; done
     end=$(now)
     [ "$(count_files "$dir")" -ge "$count" ] || { echo "only $(count_files "$dir") of $count arrived" >&2; exit 1; }
-    python3 -c "print(f'{$count/($end-$start):.1f}')"
+    if [ -n "$pid" ]; then
+        after=$(usage "$pid")
+        python3 -c "b, a = '$before'.split(), '$after'.split(); print(f'{$count/($end-$start):.1f} {1000*(float(a[0])-float(b[0]))/$count:.2f} {(int(a[1])-int(b[1]))/$count:.0f}')"
+    else
+        python3 -c "print(f'{$count/($end-$start):.1f}')"
+    fi
 }
 
 # --fork: a PACS takes several associations at once (the gateway opens two per destination); a single-process
@@ -154,15 +165,17 @@ echo "(a) storescu -> storescp:                           $A images/s"
 
 # (b) pass-through
 start_gateway pass-through
-B=$(measure "$GPORT" "$GDIR" QKDGATE FILES)
+RESULT=$(measure "$GPORT" "$GDIR" QKDGATE FILES "$GPID")   # (a failed measure stops the script here)
+read -r B B_CPU B_FAULTS <<< "$RESULT"
 RSS_B=$(awk '/VmHWM/ {print $2}' /proc/$GPID/status)
-echo "(b) storescu -> gateway (pass-through) -> storescp: $B images/s (gateway VmHWM $((RSS_B / 1024)) MB)"
+echo "(b) storescu -> gateway (pass-through) -> storescp: $B images/s (gateway VmHWM $((RSS_B / 1024)) MB; $B_CPU CPU ms and $B_FAULTS page faults per object)"
 
 # (c) qkd-hybrid
 start_gateway qkd-hybrid
-C=$(measure "$GPORT" "$GDIR" QKDGATE FILES)
+RESULT=$(measure "$GPORT" "$GDIR" QKDGATE FILES "$GPID")   # (a failed measure stops the script here)
+read -r C C_CPU C_FAULTS <<< "$RESULT"
 RSS_C=$(awk '/VmHWM/ {print $2}' /proc/$GPID/status)
-echo "(c) storescu -> gateway (qkd-hybrid) -> storescp:   $C images/s (gateway VmHWM $((RSS_C / 1024)) MB)"
+echo "(c) storescu -> gateway (qkd-hybrid) -> storescp:   $C images/s (gateway VmHWM $((RSS_C / 1024)) MB; $C_CPU CPU ms and $C_FAULTS page faults per object)"
 kill "$GPID" 2>/dev/null || true
 
 # (e) the decryptor: the PACS's encrypted copies of (c) → decryptor (restore, keys by key_ID from site B) → viewer.
@@ -181,9 +194,10 @@ destinations:
 YAML
 "$QKDGATE" decryptor --config "$WORK/decryptor-$DPORT.yaml" > "$WORK/decryptor-$DPORT.log" 2>&1 & DPID=$!; PIDS+=($DPID)
 wait_port "$DPORT"
-E=$(measure "$DPORT" "$VDIR" QKDDECRYPT ENCRYPTED)
+RESULT=$(measure "$DPORT" "$VDIR" QKDDECRYPT ENCRYPTED "$DPID")   # (a failed measure stops the script here)
+read -r E E_CPU E_FAULTS <<< "$RESULT"
 RSS_E=$(awk '/VmHWM/ {print $2}' /proc/$DPID/status)
-echo "(e) PACS copies of (c) -> decryptor (restore) -> storescp: $E images/s (decryptor VmHWM $((RSS_E / 1024)) MB)"
+echo "(e) PACS copies of (c) -> decryptor (restore) -> storescp: $E images/s (decryptor VmHWM $((RSS_E / 1024)) MB; $E_CPU CPU ms and $E_FAULTS page faults per object)"
 kill "$DPID" 2>/dev/null || true
 
 RATIO_B=$(python3 -c "print(f'{$B/$A:.3f}')")
