@@ -171,11 +171,11 @@ let package = Package(
         .testTarget(name: "PixelsTests", dependencies: ["Pixels"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DICOMTests",
-            dependencies: ["DICOM"],
+            dependencies: ["DICOM", "Pixels"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProtectionTests", dependencies: ["Protection", "DICOM", "Ciphers"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProtectionTests", dependencies: ["Protection", "DICOM", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "DCGANTests", dependencies: ["DCGAN", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "RelayTests", dependencies: ["Relay"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay", "Protection", "Decryptor", "Demo"], exclude: ["Scripts"], swiftSettings: swiftSettings),

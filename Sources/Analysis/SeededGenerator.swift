@@ -1,18 +1,5 @@
-/// SplitMix64: a small, fast, seedable generator so that every sampled quantity in a report (pixel pairs,
+public import Pixels
+
+/// The analysis's seeded generator (SplitMix64, from Pixels): every sampled quantity in a report (pixel pairs,
 /// noise, the changed pixel) can be reproduced from the seed printed in the report. Not for keys.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-}
+public typealias SeededGenerator = SplitMix64

@@ -1,20 +1,15 @@
 // Image content and IOD attributes for the synthetic studies (see SyntheticStudies).
 
-/// A seeded SplitMix64 generator, so the images are reproducible.
-struct SampleRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+import Pixels
+
+/// The images' seeded generator (reproducible from the seed).
+typealias SampleRandom = SplitMix64
+
+extension SplitMix64 {
     /// Roughly normal noise (sum of uniforms), mean 0, standard deviation about `sigma`.
     mutating func noise(_ sigma: Double) -> Double {
         var sum = 0.0
-        for _ in 0..<4 { sum += Double(next() >> 11) / Double(1 << 53) }
+        for _ in 0..<4 { sum += nextUnit() }
         return (sum - 2) * sigma * 1.73
     }
 }

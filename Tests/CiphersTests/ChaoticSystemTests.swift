@@ -1,5 +1,6 @@
 import Testing
 @testable import Ciphers
+import Pixels
 
 @Suite("Chaotic systems and fields")
 struct ChaoticSystemTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ciphers
+import Pixels
 
 @Suite("dcgan-vpd: rules, planet table, timestamps, 1-DEC map, stages")
 struct DCGANVPDPartsTests {

@@ -1,5 +1,6 @@
 import DICOM
 import Foundation
+import Pixels
 
 /// Paths and helpers shared by the DICOM tests.
 enum TestFiles {
@@ -106,18 +107,8 @@ func findExecutable(_ name: String) -> String? {
     return nil
 }
 
-/// A small deterministic generator (SplitMix64) so property tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Swift Testing also has a `Tag` type; tests name DICOM's explicitly.
 typealias DicomTag = DICOM.Tag
+
+/// Property tests' seeded generator (replayable from the seed).
+typealias SeededGenerator = SplitMix64

@@ -1,5 +1,6 @@
 import Testing
 @testable import Protection
+import Pixels
 
 @Suite("Key bundle and UID format")
 struct FormatTests {
@@ -16,7 +17,7 @@ struct FormatTests {
     }
 
     @Test func garbageBundleIsAnIntegrityError() {
-        var rng = SplitMix64(state: 9)
+        var rng = SplitMix64(seed: 9)
         var rejected = 0
         for _ in 0..<200 {
             let garbage = (0..<256).map { _ in UInt8.random(in: 0...255, using: &rng) }

@@ -1,6 +1,7 @@
 import Ciphers
 import DICOM
 import Foundation
+import Pixels
 import Protection
 import Testing
 
@@ -15,7 +16,7 @@ struct ObjectProtectorTests {
 
     static func ctLike(rows: Int = 37, columns: Int = 29, frames: Int = 2) throws -> PixelBuffer {
         let d = PixelDescriptor(rows: rows, columns: columns, frames: frames, bitsAllocated: 16, bitsStored: 12, isSigned: true)
-        var rng = SplitMix64(state: 77)
+        var rng = SplitMix64(seed: 77)
         let values = (0..<d.valueCount).map { i in UInt32((i * 7 + Int.random(in: 0...40, using: &rng)) & 0xFFF) }
         return try PixelBuffer(descriptor: d, values: values, residue: values.map { $0 & 1 == 0 ? 0xF000 : 0 })
     }

@@ -1,5 +1,6 @@
 import DICOM
 import Foundation
+import Pixels
 import Protection
 
 enum Paths {
@@ -73,13 +74,3 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

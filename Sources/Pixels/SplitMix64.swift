@@ -1,0 +1,19 @@
+/// SplitMix64 (Steele, Lea and Flood, 2014): a small seeded generator, so that synthetic images, sampled pixel
+/// pairs and property-test cases come out the same from the same seed on every machine. Not for keys: key
+/// material comes from swift-crypto and the KME.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1), from the top 53 bits of one output.
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+}
