@@ -9,6 +9,8 @@ actor KeyBatcher: KeySource {
     let batchSize: Int
     /// Undelivered keys by size in bytes.
     private var stock: [Int: [QKDKey]] = [:]
+    /// The `enc_keys` request under way for each size, if any.
+    private var refills: [Int: Task<Void, any Error>] = [:]
 
     init(source: any KeySource & BatchKeySource, batchSize: Int) {
         precondition(batchSize >= 1, "a batch holds at least one key")
@@ -17,7 +19,32 @@ actor KeyBatcher: KeySource {
     }
 
     func newKey(bytes: Int) async throws(KeySourceError) -> QKDKey {
-        if let key = take(bytes: bytes) { return key }
+        while true {
+            if let key = take(bytes: bytes) { return key }
+            // One request per pad size at a time: callers that find the stock empty while a request is under way
+            // wait for its keys instead of each drawing a batch of their own (N concurrent objects would
+            // otherwise take N batches out of the KME's pool).
+            let refill: Task<Void, any Error>
+            if let pending = refills[bytes] {
+                refill = pending
+            } else {
+                refill = Task { try await self.fetch(bytes: bytes) }
+                refills[bytes] = refill
+            }
+            do {
+                try await refill.value
+            } catch let error as KeySourceError {
+                throw error
+            } catch {
+                throw .invalidResponse(reason: "\(error)")
+            }
+            // The keys are in the stock now, unless callers that came first took them all: then go round again.
+        }
+    }
+
+    /// One `enc_keys` request for a batch of `bytes`-byte keys into the stock.
+    private func fetch(bytes: Int) async throws(KeySourceError) {
+        defer { refills[bytes] = nil }
         let fetched: [QKDKey]
         do {
             fetched = try await source.newKeys(number: batchSize, bytes: bytes)
@@ -25,12 +52,8 @@ actor KeyBatcher: KeySource {
             // The pool may hold fewer keys than a batch: back-pressure only when not even one is there.
             fetched = try await source.newKeys(number: 1, bytes: bytes)
         }
-        // Another caller may have refilled meanwhile (actor reentrancy); both batches go into the stock.
+        guard !fetched.isEmpty else { throw .invalidResponse(reason: "enc_keys returned no key") }
         stock[bytes, default: []].append(contentsOf: fetched)
-        guard let key = take(bytes: bytes) else {
-            throw .invalidResponse(reason: "enc_keys returned no key")
-        }
-        return key
     }
 
     func key(id: String) async throws(KeySourceError) -> QKDKey {

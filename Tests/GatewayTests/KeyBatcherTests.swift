@@ -93,7 +93,9 @@ struct KeyBatcherTests {
         }
         #expect(ids.count == 300)
         #expect(Set(ids).count == 300, "a key_ID was handed to two objects")
+        // Concurrent callers share a request in flight: at most one batch per size is left over. (Before, each
+        // caller that found the stock empty drew its own batch and 300 callers emptied this pool.)
         let fetched = await kme.requests.reduce(0, +)
-        #expect(fetched >= 300 && fetched <= 1_000)
+        #expect(fetched >= 300 && fetched <= 300 + 2 * 15, "\(fetched) keys drawn from the KME for 300 objects")
     }
 }
