@@ -52,6 +52,10 @@ WARM=("$WORK"/warm/*.dcm)
 # CPU seconds (user + system) and minor page faults of process $1 so far (/proc/PID/stat fields 14, 15, 10).
 usage() { awk -v tick="$(getconf CLK_TCK)" '{ printf "%.2f %d\n", ($14 + $15) / tick, $10 }' "/proc/$1/stat"; }
 
+# "<node> VmHWM <MB> MB; <cpu> CPU ms and <faults> page faults per object" for node $1 (a name), process $2,
+# and the CPU and fault figures $3 and $4 from `measure`.
+node_figures() { echo "$1 VmHWM $(( $(awk '/VmHWM/ {print $2}' "/proc/$2/status") / 1024 )) MB; $3 CPU ms and $4 page faults per object"; }
+
 # One measured send: storescu -> port $1 (called AE $3) of the files named by array $4, until they are all in
 # $2 (the destination storescp's folder). Prints images/s; with a process id $5 (the node under test), also its
 # CPU milliseconds and minor page faults per object during the send. A warm-up association of 10 other objects
@@ -167,15 +171,13 @@ echo "(a) storescu -> storescp:                           $A images/s"
 start_gateway pass-through
 RESULT=$(measure "$GPORT" "$GDIR" QKDGATE FILES "$GPID")   # (a failed measure stops the script here)
 read -r B B_CPU B_FAULTS <<< "$RESULT"
-RSS_B=$(awk '/VmHWM/ {print $2}' /proc/$GPID/status)
-echo "(b) storescu -> gateway (pass-through) -> storescp: $B images/s (gateway VmHWM $((RSS_B / 1024)) MB; $B_CPU CPU ms and $B_FAULTS page faults per object)"
+echo "(b) storescu -> gateway (pass-through) -> storescp: $B images/s ($(node_figures gateway "$GPID" "$B_CPU" "$B_FAULTS"))"
 
 # (c) qkd-hybrid
 start_gateway qkd-hybrid
 RESULT=$(measure "$GPORT" "$GDIR" QKDGATE FILES "$GPID")   # (a failed measure stops the script here)
 read -r C C_CPU C_FAULTS <<< "$RESULT"
-RSS_C=$(awk '/VmHWM/ {print $2}' /proc/$GPID/status)
-echo "(c) storescu -> gateway (qkd-hybrid) -> storescp:   $C images/s (gateway VmHWM $((RSS_C / 1024)) MB; $C_CPU CPU ms and $C_FAULTS page faults per object)"
+echo "(c) storescu -> gateway (qkd-hybrid) -> storescp:   $C images/s ($(node_figures gateway "$GPID" "$C_CPU" "$C_FAULTS"))"
 kill "$GPID" 2>/dev/null || true
 
 # (e) the decryptor: the PACS's encrypted copies of (c) → decryptor (restore, keys by key_ID from site B) → viewer.
@@ -196,8 +198,7 @@ YAML
 wait_port "$DPORT"
 RESULT=$(measure "$DPORT" "$VDIR" QKDDECRYPT ENCRYPTED "$DPID")   # (a failed measure stops the script here)
 read -r E E_CPU E_FAULTS <<< "$RESULT"
-RSS_E=$(awk '/VmHWM/ {print $2}' /proc/$DPID/status)
-echo "(e) PACS copies of (c) -> decryptor (restore) -> storescp: $E images/s (decryptor VmHWM $((RSS_E / 1024)) MB; $E_CPU CPU ms and $E_FAULTS page faults per object)"
+echo "(e) PACS copies of (c) -> decryptor (restore) -> storescp: $E images/s ($(node_figures decryptor "$DPID" "$E_CPU" "$E_FAULTS"))"
 kill "$DPID" 2>/dev/null || true
 
 RATIO_B=$(python3 -c "print(f'{$B/$A:.3f}')")

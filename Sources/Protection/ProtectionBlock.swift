@@ -86,16 +86,19 @@ public struct ProtectionBlock: Sendable, Equatable {
 
     /// HMAC-SHA-256 of the MAC input, fed in two parts so the pixel data is hashed where it lies.
     public func computeMAC(macKey: [UInt8], cipherPixelData: UnsafeRawBufferPointer) -> [UInt8] {
+        Array(authenticationCode(macKey: macKey, cipherPixelData: cipherPixelData))
+    }
+
+    /// The stored MAC against a fresh one, compared in constant time (swift-crypto's MAC equality).
+    public func verifyMAC(macKey: [UInt8], cipherPixelData: UnsafeRawBufferPointer) -> Bool {
+        authenticationCode(macKey: macKey, cipherPixelData: cipherPixelData) == mac
+    }
+
+    private func authenticationCode(macKey: [UInt8], cipherPixelData: UnsafeRawBufferPointer) -> HashedAuthenticationCode<SHA256> {
         var hmac = HMAC<SHA256>(key: SymmetricKey(data: macKey))
         hmac.update(data: macPrefix(cipherPixelDataCount: cipherPixelData.count))
         hmac.update(data: cipherPixelData)
-        return Array(hmac.finalize())
-    }
-
-    /// Constant-time comparison of the stored MAC with a fresh one.
-    public func verifyMAC(macKey: [UInt8], cipherPixelData: UnsafeRawBufferPointer) -> Bool {
-        let fresh = computeMAC(macKey: macKey, cipherPixelData: cipherPixelData)
-        return fresh.count == mac.count && zip(fresh, mac).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        return hmac.finalize()
     }
 }
 

@@ -6,7 +6,8 @@ final class Doorbell: @unchecked Sendable {
     // All state is guarded by `condition`.
     private let condition = NSCondition()
     private var generation: UInt64 = 0
-    private var parked: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    /// Async waiters, each with the task that resumes it at its timeout (cancelled when the bell rings first).
+    private var parked: [UInt64: (continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)] = [:]
     private var nextTicket: UInt64 = 0
 
     func ring() {
@@ -16,7 +17,10 @@ final class Doorbell: @unchecked Sendable {
         parked = [:]
         condition.broadcast()
         condition.unlock()
-        for continuation in waiting.values { continuation.resume() }
+        for waiter in waiting.values {
+            waiter.timer.cancel()
+            waiter.continuation.resume()
+        }
     }
 
     var current: UInt64 {
@@ -46,19 +50,20 @@ final class Doorbell: @unchecked Sendable {
             }
             nextTicket &+= 1
             let ticket = nextTicket
-            parked[ticket] = continuation
-            condition.unlock()
-            Task { [self] in
-                try? await Task.sleep(for: .seconds(max(timeout, 0)))
+            // Started and recorded under the lock: the timer's resume takes the lock too, so it cannot miss the entry.
+            let timer = Task { [self] in
+                guard (try? await Task.sleep(for: .seconds(max(timeout, 0)))) != nil else { return }  // rung first
                 resumeIfParked(ticket)
             }
+            parked[ticket] = (continuation, timer)
+            condition.unlock()
         }
     }
 
     private func resumeIfParked(_ ticket: UInt64) {
         condition.lock()
-        let continuation = parked.removeValue(forKey: ticket)
+        let waiter = parked.removeValue(forKey: ticket)
         condition.unlock()
-        continuation?.resume()
+        waiter?.continuation.resume()
     }
 }

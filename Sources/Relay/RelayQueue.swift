@@ -134,23 +134,19 @@ public final class RelayQueue: Sendable {
             throw .spool(path: target, reason: "cannot fsync the received object")
         }
         do {
-            try database.writeWithoutTransaction { db in
-                try db.run(sql: "PRAGMA synchronous = FULL")
-                defer { try? db.run(sql: "PRAGMA synchronous = NORMAL") }
-                try db.inTransaction {
-                    try Self.insert(db, id: id, callingAETitle: callingAETitle, sopClassUID: sopClassUID,
-                                    sopInstanceUID: sopInstanceUID, transferSyntaxUID: transferSyntaxUID,
-                                    modality: modality, route: route, profile: profile, destinations: destinations,
-                                    forwardUnchanged: forwardUnchanged)
-                    return .commit
-                }
+            try writeDurably { db in
+                try Self.insert(db, id: id, callingAETitle: callingAETitle, sopClassUID: sopClassUID,
+                                sopInstanceUID: sopInstanceUID, transferSyntaxUID: transferSyntaxUID,
+                                modality: modality, route: route, profile: profile, destinations: destinations,
+                                forwardUnchanged: forwardUnchanged)
             }
         } catch {
             Durable.remove(target)
             // Another writer may have used ids (e.g. a second node on the same spool by mistake): start again
             // after the highest one in the table.
             if let highest = try? Self.highestObjectID(database) { ids.advance(past: highest) }
-            throw .queue(reason: "cannot commit the received object (\(error))")
+            let reason = if case .queue(let reason) = error { reason } else { "\(error)" }
+            throw .queue(reason: "cannot commit the received object (\(reason))")
         }
         return id
     }
@@ -174,12 +170,15 @@ public final class RelayQueue: Sendable {
             arguments: [id, now, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID, modality, route,
                         profile, destinations.joined(separator: "\n"), state, now, outSopClass, outSopInstance,
                         outSyntax])
-        if forwardUnchanged {
-            for destination in destinations {
-                try db.run(
-                    sql: "INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (?, ?, 'pending', ?)",
-                    arguments: [id, destination, now])
-            }
+        if forwardUnchanged { try insertDeliveries(db, objectID: id, destinations: destinations, dueAt: now) }
+    }
+
+    /// One pending delivery per destination, due at `dueAt` (seconds since 1970).
+    private static func insertDeliveries(_ db: Database, objectID: Int64, destinations: [String], dueAt: Double) throws {
+        for destination in destinations {
+            try db.run(
+                sql: "INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (?, ?, 'pending', ?)",
+                arguments: [objectID, destination, dueAt])
         }
     }
 
@@ -232,11 +231,7 @@ public final class RelayQueue: Sendable {
                         outTransferSyntaxUID = ?, lastError = NULL WHERE id = ?
                     """,
                 arguments: [sopClassUID, sopInstanceUID, transferSyntaxUID, id])
-            for destination in destinations {
-                try db.run(
-                    sql: "INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (?, ?, 'pending', ?)",
-                    arguments: [id, destination, now])
-            }
+            try Self.insertDeliveries(db, objectID: id, destinations: destinations, dueAt: now)
         }
     }
 
