@@ -55,7 +55,9 @@ public struct DecryptorProcessor: ObjectProcessor {
         let syntax = outputSyntax == .original
             ? FileProtection.writableSyntax(outcome.originalTransferSyntaxUID) : .explicitVRLittleEndian
         do {
-            try object.write(to: output, transferSyntax: syntax, fsync: true)
+            // No fsync here: the relay fsyncs `output` and the outbox directory before it records the result
+            // (a second flush here cost one more device cache flush per object).
+            try object.write(to: output, transferSyntax: syntax, fsync: false)
         } catch {
             // Not the object's fault (disk full, permissions): keep it queued.
             throw .retryable("cannot write the restored object: \(error.description)")
