@@ -8,6 +8,7 @@ public final class RelayMetrics: Sendable {
     let processed: Counter
     let processingFailed: Counter
     let processSeconds: DurationHistogram
+    let admitSeconds: DurationHistogram
     let namespace: String
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), namespace: String = "qkdgate") {
@@ -23,6 +24,11 @@ public final class RelayMetrics: Sendable {
         processSeconds = registry.makeDurationHistogram(
             descriptor: descriptor("process", "seconds", "Time to process (encrypt) one object"),
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10)])
+        // The spool disk's part of every C-STORE: an operator's view of what the durability contract costs there
+        // (a disk with a slow flush shows here first).
+        admitSeconds = registry.makeDurationHistogram(
+            descriptor: descriptor("admit", "seconds", "Time to make one received object durable before its Success (spool file and directory fsynced, queue record committed)"),
+            buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(20), .milliseconds(100), .seconds(1)])
     }
 
     private func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

@@ -202,11 +202,13 @@ public final class RelayNode: Service, Sendable {
         case let .accept(route, profile, destinations):
             let unchanged = processor.forwardsUnchanged(profile: profile)
             do {
+                let admitStart = ContinuousClock.now
                 let id = try queue.admit(
                     file: object.path, spool: configuration.spool, callingAETitle: object.callingAETitle,
                     sopClassUID: object.sopClassUID, sopInstanceUID: object.sopInstanceUID,
                     transferSyntaxUID: object.transferSyntaxUID, modality: object.modality, route: route,
                     profile: profile, destinations: destinations, forwardUnchanged: unchanged)
+                metrics.admitSeconds.record(ContinuousClock.now - admitStart)
                 metrics.received.increment()
                 if unchanged {
                     // Processed at the commit: no time spent (one observation per processed object, as for others).

@@ -167,6 +167,7 @@ struct FailureEndToEndTests {
         #expect(metrics.contains("qkdgate_objects_received_total \(files.count)"), "\(metrics)")
         #expect(metrics.contains("qkdgate_objects_forwarded_total{destination=\"pacs\"} \(files.count)"), "\(metrics)")
         #expect(metrics.contains("qkdgate_process_seconds_count \(files.count)"))
+        #expect(metrics.contains("qkdgate_admit_seconds_count \(files.count)"), "\(metrics)")
     }
 
     @Test func deadLettersAreListedAndReplayed() async throws {
