@@ -56,7 +56,10 @@ usage() { awk -v tick="$(getconf CLK_TCK)" '{ printf "%.2f %d\n", ($14 + $15) / 
 
 # "<node> VmHWM <MB> MB; <cpu> CPU ms and <faults> page faults per object" for node $1 (a name), process $2,
 # and the CPU and fault figures $3 and $4 from `measure`.
-node_figures() { echo "$1 VmHWM $(( $(awk '/VmHWM/ {print $2}' "/proc/$2/status") / 1024 )) MB; $3 CPU ms and $4 page faults per object"; }
+node_figures() { echo "$1 VmHWM $(vmhwm_mb "$2") MB; $3 CPU ms and $4 page faults per object"; }
+
+# Peak resident memory (VmHWM) of process $1 so far, in whole MB.
+vmhwm_mb() { awk '/VmHWM/ { printf "%.0f\n", $2 / 1024 }' "/proc/$1/status"; }
 
 # Mean milliseconds the gateway with admin port $1 spent making each received object durable before its Success
 # (qkdgate_admit_seconds: rename, fsync of the spool file and directory, queue commit), warm-up objects included.
@@ -234,8 +237,7 @@ if [ "$BIG_COUNT" -gt 0 ]; then
     BIG=("$WORK"/big/*.dcm)
     start_gateway qkd-hybrid
     D=$(measure "$GPORT" "$GDIR" QKDGATE BIG)
-    RSS_KB=$(awk '/VmHWM/ {print $2}' /proc/$GPID/status)
-    RSS_MB=$(python3 -c "print(f'{$RSS_KB/1024:.0f}')")
+    RSS_MB=$(vmhwm_mb "$GPID")
     echo "(d) $BIG_COUNT images ($(du -sm "$WORK/big" | cut -f1) MB) through the qkd-hybrid gateway: $D images/s, $(python3 -c "print(f'{$D*0.5:.0f}')") MB/s, gateway VmHWM $RSS_MB MB (target < 300)"
 fi
 echo "ratio_decryptor_vs_gateway=$RATIO_E"
