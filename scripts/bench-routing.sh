@@ -62,7 +62,7 @@ node_figures() { echo "$1 VmHWM $(vmhwm_mb "$2") MB; $3 CPU ms and $4 page fault
 vmhwm_mb() { awk '/VmHWM/ { printf "%.0f\n", $2 / 1024 }' "/proc/$1/status"; }
 
 # Mean milliseconds the gateway with admin port $1 spent making each received object durable before its Success
-# (qkdgate_admit_seconds: rename, fsync of the spool file and directory, queue commit), warm-up objects included.
+# (qkdgate_admit_seconds: fsync of the spool file, queue commit), warm-up objects included.
 admit_ms() {
     python3 -c '
 import sys, urllib.request

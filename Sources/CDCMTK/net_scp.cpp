@@ -31,6 +31,7 @@ struct cdcmtk_net_scp {
     std::string incoming_directory;
     cdcmtk_net_store_handler handler = nullptr;
     void *handler_context = nullptr;
+    cdcmtk_net_file_provider file_provider = nullptr;
     uint32_t max_pdu = 131072;
     uint32_t max_associations = 16;
     uint32_t acse_timeout = 30;
@@ -81,8 +82,8 @@ protected:
     OFCondition handleIncomingCommand(T_DIMSE_Message *message, const DcmPresentationContextInfo &info) override {
         if (message->CommandField != DIMSE_C_STORE_RQ) return DcmThreadSCP::handleIncomingCommand(message, info);
         T_DIMSE_C_StoreRQ &request = message->msg.CStoreRQ;
-        const std::string path = server_->incoming_directory + "/" + std::to_string(getpid()) + "-" +
-                                 std::to_string(server_->file_counter.fetch_add(1)) + ".part";
+        int64_t token = 0;
+        const std::string path = file_for_next_object(token);
         receiving_path_ = path;
         written_back_ = 0;
         OFCondition condition = receiveSTORERequest(request, info.presentationContextID, OFString(path.c_str()));
@@ -94,7 +95,7 @@ protected:
         // The file is complete and closed: start the writeback of its last part now, so that it runs while the
         // dataset is parsed and the queue record is prepared, instead of inside the fsync before the response.
         start_writeback();
-        Uint16 status = describe_and_decide(path, info.acceptedTransferSyntax.c_str(), request);
+        Uint16 status = describe_and_decide(path, token, info.acceptedTransferSyntax.c_str(), request);
         return sendSTOREResponse(info.presentationContextID, request, status);
     }
 
@@ -112,6 +113,21 @@ private:
     int receiving_fd_ = -1;
     unsigned long written_back_ = 0;
 
+    // The provider's file (created ahead of time, so its name is already durable), or a new one in the
+    // incoming directory when there is no provider or it has none.
+    std::string file_for_next_object(int64_t &token) {
+        if (server_->file_provider != nullptr) {
+            char buffer[4096] = {0};
+            if (server_->file_provider(server_->handler_context, buffer, sizeof buffer, &token) == 1 && token != 0 &&
+                buffer[0] != 0 && buffer[sizeof buffer - 1] == 0) {
+                return buffer;
+            }
+        }
+        token = 0;
+        return server_->incoming_directory + "/" + std::to_string(getpid()) + "-" +
+               std::to_string(server_->file_counter.fetch_add(1)) + ".part";
+    }
+
     // Asks the kernel to start writing the file's dirty pages (SYNC_FILE_RANGE_WRITE does not wait for them).
     void start_writeback() {
         if (receiving_path_.empty()) return;
@@ -125,7 +141,7 @@ private:
         receiving_path_.clear();
     }
 
-    Uint16 describe_and_decide(const std::string &path, const std::string &transfer_syntax,
+    Uint16 describe_and_decide(const std::string &path, int64_t token, const std::string &transfer_syntax,
                                const T_DIMSE_C_StoreRQ &request) {
         const std::string calling = trimmed(getPeerAETitle());
         const std::string called = trimmed(getCalledAETitle());
@@ -178,9 +194,8 @@ private:
         } catch (...) {
             problem = "dataset cannot be parsed (exception in DCMTK)";
         }
-        // Not fsynced here: the handler renames the file to its final name first, so that one flush covers the
-        // data and the rename (see cdcmtk_net_received_object.path). The writeback started during the
-        // reception went on while the dataset was parsed.
+        // Not fsynced here: the handler decides (see cdcmtk_net_received_object.path). The writeback started
+        // during the reception went on while the dataset was parsed.
         finish_receiving();
         object.calling_ae_title = calling.c_str();
         object.called_ae_title = called.c_str();
@@ -196,6 +211,7 @@ private:
         object.number_of_frames = uint32_t(frames);
         object.problem = problem.empty() ? nullptr : problem.c_str();
         object.path = path.c_str();
+        object.file_token = token;
         if (server_->handler == nullptr) {
             ::unlink(path.c_str());
             return STATUS_STORE_Refused_OutOfResources;
@@ -234,6 +250,7 @@ extern "C" cdcmtk_net_status cdcmtk_net_scp_create(const cdcmtk_net_scp_config *
         server->incoming_directory = config->incoming_directory;
         server->handler = config->handler;
         server->handler_context = config->handler_context;
+        server->file_provider = config->file_provider;
         server->max_pdu = config->max_pdu ? config->max_pdu : 131072;
         server->max_associations = config->max_associations ? config->max_associations : 16;
         server->acse_timeout = config->acse_timeout_seconds ? config->acse_timeout_seconds : 30;

@@ -27,7 +27,7 @@ public final class RelayMetrics: Sendable {
         // The spool disk's part of every C-STORE: an operator's view of what the durability contract costs there
         // (a disk with a slow flush shows here first).
         admitSeconds = registry.makeDurationHistogram(
-            descriptor: descriptor("admit", "seconds", "Time to make one received object durable before its Success (spool file and directory fsynced, queue record committed)"),
+            descriptor: descriptor("admit", "seconds", "Time to make one received object durable before its Success (spool file fsynced, queue record committed)"),
             buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(20), .milliseconds(100), .seconds(1)])
     }
 

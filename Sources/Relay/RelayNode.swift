@@ -44,7 +44,8 @@ public enum ProcessingFailure: Error, Sendable, Equatable, CustomStringConvertib
 public protocol ObjectProcessor: Sendable {
     func process(_ object: QueuedObject, input: URL, output: URL) async throws(ProcessingFailure) -> ProcessedObject
     /// Whether objects accepted with `profile` are forwarded exactly as received. Those skip the workers: the
-    /// intake commit puts them in the outbox with their deliveries (one file, one fsync, no extra transaction).
+    /// intake commit makes their deliveries, which send the received file (one file, one fsync, no extra
+    /// transaction).
     func forwardsUnchanged(profile: String) -> Bool
 }
 
@@ -125,9 +126,12 @@ public final class RelayNode: Service, Sendable {
 
     public func run() async throws {
         try recover()
+        // After `recover`, which deletes files without a row: the slots are such files until their objects come.
+        let slots = SpoolSlots(spool: configuration.spool, queue: queue, logger: logger)
+        defer { slots.discardUnused() }
         let scp = try StorageSCP(
             configuration: configuration.scp, incomingDirectory: configuration.spool.incoming.path,
-            handler: { [self] object in handleStore(object) })
+            fileProvider: { slots.take() }, handler: { [self] object in handleStore(object) })
         logger.info("storage SCP listening", metadata: [
             "ae": "\(configuration.scp.aeTitle)", "port": "\(configuration.scp.port)",
             "destinations": "\(configuration.destinations.map(\.name).joined(separator: ","))",
@@ -204,7 +208,8 @@ public final class RelayNode: Service, Sendable {
             do {
                 let admitStart = ContinuousClock.now
                 let id = try queue.admit(
-                    file: object.path, spool: configuration.spool, callingAETitle: object.callingAETitle,
+                    file: object.path, reservedID: object.fileToken, spool: configuration.spool,
+                    callingAETitle: object.callingAETitle,
                     sopClassUID: object.sopClassUID, sopInstanceUID: object.sopInstanceUID,
                     transferSyntaxUID: object.transferSyntaxUID, modality: object.modality, route: route,
                     profile: profile, destinations: destinations, forwardUnchanged: unchanged)
@@ -366,7 +371,7 @@ public final class RelayNode: Service, Sendable {
                     try? queue.release(Array(batch[index...]))
                     break
                 }
-                let path = configuration.spool.outboxFile(id: delivery.objectID).path
+                let path = configuration.spool.fileToSend(delivery).path
                 do {
                     _ = try open.store(path: path, sopClassUID: delivery.sopClassUID,
                                        transferSyntaxUID: delivery.transferSyntaxUID)
@@ -422,7 +427,7 @@ public final class RelayNode: Service, Sendable {
                     break
                 }
                 do {
-                    _ = try writer.deliver(file: configuration.spool.outboxFile(id: delivery.objectID),
+                    _ = try writer.deliver(file: configuration.spool.fileToSend(delivery),
                                            sopInstanceUID: delivery.sopInstanceUID)
                     counters.forwarded.increment()
                     if try queue.markDelivered(delivery) { objectFinished(delivery.objectID) }

@@ -30,6 +30,8 @@ public struct Delivery: Sendable, Hashable {
     public var sopClassUID: String
     public var sopInstanceUID: String
     public var transferSyntaxUID: String
+    /// The object is forwarded as received, from its `received/` file (no `outbox/` file is made for it).
+    public var sendsReceivedFile: Bool = false
 }
 
 /// The durable queue (SQLite in WAL mode).
@@ -99,6 +101,11 @@ public final class RelayQueue: Sendable {
                 CREATE INDEX delivery_object ON delivery(objectID);
                 """)
         }
+        // Objects forwarded unchanged (pass-through) are sent from their received file; before v2 the intake
+        // moved them into the outbox, and rows from then keep 0 (their files are in the outbox).
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE object ADD COLUMN forwardUnchanged INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -107,31 +114,45 @@ public final class RelayQueue: Sendable {
     /// Places a received file in the spool and commits its record; returns the object's id. Success may be
     /// answered when this returns, and not before:
     ///
-    /// 1. the id is taken from `ids` (so the file can get its final name before the commit);
-    /// 2. the file is renamed to `received/<id>.dcm` (`outbox/<id>.dcm` when `forwardUnchanged`);
-    /// 3. the file is fsynced (its data, and on a journaling file system the rename with it), then the directory;
-    /// 4. the row (and, for `forwardUnchanged`, its deliveries) is committed with synchronous=FULL.
+    /// * a file in a reserved slot (`reservedID`, the file `received/<id>.dcm` that `SpoolSlots` created and
+    ///   whose directory it fsynced before handing it out) is fsynced where it is: its name is already durable,
+    ///   so the flush of its data (and size) is all it needs;
+    /// * any other file gets an id now, is renamed to `received/<id>.dcm`, then fsynced, then the directory;
+    /// * then the row (and, for `forwardUnchanged`, its deliveries) is committed with synchronous=FULL.
     ///
-    /// Steps 2–3 run outside the database's write lock, so concurrent associations flush in parallel. A crash
-    /// after 2 and before 4 leaves a file without a row, which `RelayNode.recover` deletes (the SCU never got
+    /// The file steps run outside the database's write lock, so concurrent associations flush in parallel. A
+    /// crash before the commit leaves a file without a row, which `RelayNode.recover` deletes (the SCU never got
     /// Success and sends again).
     ///
-    /// `forwardUnchanged`: the object needs no processing (pass-through): it goes straight to the outbox with
-    /// its deliveries pending, in the same commit (no worker hop, no second file, no second fsync).
+    /// `forwardUnchanged`: the object needs no processing (pass-through): it is sent from its received file,
+    /// with its deliveries pending in the same commit (no worker hop, no second file, no second fsync).
     public func admit(
-        file: String, spool: Spool, callingAETitle: String, sopClassUID: String, sopInstanceUID: String,
-        transferSyntaxUID: String, modality: String, route: String, profile: String, destinations: [String],
-        forwardUnchanged: Bool = false
+        file: String, reservedID: Int64? = nil, spool: Spool, callingAETitle: String, sopClassUID: String,
+        sopInstanceUID: String, transferSyntaxUID: String, modality: String, route: String, profile: String,
+        destinations: [String], forwardUnchanged: Bool = false
     ) throws(RelayError) -> Int64 {
-        let id = ids.next()
-        let directory = forwardUnchanged ? spool.outbox : spool.received
-        let target = directory.appendingPathComponent("\(id).dcm").path
-        guard Durable.move(file, to: target) else {
-            throw .spool(path: target, reason: "cannot move the received object into the spool")
-        }
-        guard Durable.sync(file: target), Durable.sync(directory: directory.path) else {
-            Durable.remove(target)
-            throw .spool(path: target, reason: "cannot fsync the received object")
+        let id: Int64
+        let target: String
+        if let reservedID {
+            id = reservedID
+            target = spool.receivedFile(id: id).path
+            guard file == target else {
+                throw .spool(path: file, reason: "a reserved file is not where its id says it is")
+            }
+            guard Durable.sync(file: target) else {
+                Durable.remove(target)
+                throw .spool(path: target, reason: "cannot fsync the received object")
+            }
+        } else {
+            id = ids.next()
+            target = spool.receivedFile(id: id).path
+            guard Durable.move(file, to: target) else {
+                throw .spool(path: target, reason: "cannot move the received object into the spool")
+            }
+            guard Durable.sync(file: target), Durable.sync(directory: spool.received.path) else {
+                Durable.remove(target)
+                throw .spool(path: target, reason: "cannot fsync the received object")
+            }
         }
         do {
             try writeDurably { db in
@@ -151,6 +172,9 @@ public final class RelayQueue: Sendable {
         return id
     }
 
+    /// An id for a file created before its object arrives (`SpoolSlots`); `admit` takes it back as `reservedID`.
+    func reserveID() -> Int64 { ids.next() }
+
     private static func insert(
         _ db: Database, id: Int64, callingAETitle: String, sopClassUID: String, sopInstanceUID: String,
         transferSyntaxUID: String, modality: String, route: String, profile: String, destinations: [String],
@@ -164,12 +188,12 @@ public final class RelayQueue: Sendable {
             sql: """
                 INSERT INTO object (id, receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
                     modality, route, profile, destinations, state, nextAttemptAt,
-                    outSopClassUID, outSopInstanceUID, outTransferSyntaxUID)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    outSopClassUID, outSopInstanceUID, outTransferSyntaxUID, forwardUnchanged)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [id, now, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID, modality, route,
                         profile, destinations.joined(separator: "\n"), state, now, outSopClass, outSopInstance,
-                        outSyntax])
+                        outSyntax, forwardUnchanged ? 1 : 0])
         if forwardUnchanged { try insertDeliveries(db, objectID: id, destinations: destinations, dueAt: now) }
     }
 
@@ -260,7 +284,7 @@ public final class RelayQueue: Sendable {
         try write { db in
             let rows = try db.rows(
                 sql: """
-                    SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID FROM delivery d
+                    SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID, o.forwardUnchanged FROM delivery d
                     JOIN object o ON o.id = d.objectID
                     WHERE d.destination = ? AND d.state = 'pending' AND d.nextAttemptAt <= ?
                     ORDER BY d.id LIMIT ?
@@ -381,7 +405,7 @@ public final class RelayQueue: Sendable {
         try read { db in
             try db.rows(
                 sql: """
-                    SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID FROM delivery d
+                    SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID, o.forwardUnchanged FROM delivery d
                     JOIN object o ON o.id = d.objectID WHERE d.state = 'dead' ORDER BY d.id
                     """
             ).map(Self.delivery(from:))
@@ -499,7 +523,8 @@ public final class RelayQueue: Sendable {
             state: Delivery.State(rawValue: row["state"]) ?? .pending, attempts: row["attempts"],
             nextAttemptAt: Date(timeIntervalSince1970: row["nextAttemptAt"]), lastError: row["lastError"],
             sopClassUID: row["outSopClassUID"] ?? "", sopInstanceUID: row["outSopInstanceUID"] ?? "",
-            transferSyntaxUID: row["outTransferSyntaxUID"] ?? "")
+            transferSyntaxUID: row["outTransferSyntaxUID"] ?? "",
+            sendsReceivedFile: (row["forwardUnchanged"] as Int?) == 1)
     }
 }
 

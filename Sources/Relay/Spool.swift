@@ -10,8 +10,9 @@ import Darwin
 /// dataset, so no PHI in file names).
 ///
 /// ```
-/// <root>/incoming/    written by the SCP while an association runs; moved or deleted before the C-STORE-RSP
-/// <root>/received/    accepted objects, <id>.dcm, fsynced before Success
+/// <root>/incoming/    written by the SCP when no reserved file was ready; moved or deleted before the C-STORE-RSP
+/// <root>/received/    accepted objects, <id>.dcm, fsynced before Success (pass-through objects are sent from
+///                     here); also empty files created ahead for objects still to come (`SpoolSlots`)
 /// <root>/outbox/      processed objects ready to forward, <id>.dcm
 /// <root>/quarantine/  rejected input and objects that failed permanently, with a .txt reason beside each
 /// <root>/queue.sqlite the queue (WAL)
@@ -29,6 +30,10 @@ public struct Spool: Sendable {
 
     public func receivedFile(id: Int64) -> URL { received.appendingPathComponent("\(id).dcm") }
     public func outboxFile(id: Int64) -> URL { outbox.appendingPathComponent("\(id).dcm") }
+    /// The file a delivery sends: the processed object, or the received one for objects forwarded unchanged.
+    public func fileToSend(_ delivery: Delivery) -> URL {
+        delivery.sendsReceivedFile ? receivedFile(id: delivery.objectID) : outboxFile(id: delivery.objectID)
+    }
 
     /// Puts `input` unchanged at `output` for a node that forwards an object as received: a hard link (same
     /// file system, no copy, same bytes), or a copy where linking is not possible.

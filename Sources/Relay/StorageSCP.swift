@@ -24,14 +24,17 @@ public struct ReceivedObject: Sendable, Hashable {
     /// A problem the bridge found (unparseable, Pixel Data length mismatch), PHI-free; nil when none.
     public var problem: String?
     /// The received file (meta header + dataset as received). Not yet fsynced: whoever answers Success makes
-    /// it durable first (`RelayQueue.admit` renames it to its spool name, then fsyncs it and the directory).
+    /// it durable first (`RelayQueue.admit`).
     public var path: String
+    /// The token the SCP's file provider gave with `path`; nil when the file was created in the incoming
+    /// directory.
+    public var fileToken: Int64?
 
     public init(
         callingAETitle: String, calledAETitle: String, sopClassUID: String, sopInstanceUID: String,
         transferSyntaxUID: String, modality: String, hasPixelData: Bool, pixelDataEncapsulated: Bool, rows: Int,
         columns: Int, bitsAllocated: Int, bitsStored: Int, samplesPerPixel: Int, numberOfFrames: Int,
-        problem: String?, path: String
+        problem: String?, path: String, fileToken: Int64? = nil
     ) {
         self.callingAETitle = callingAETitle
         self.calledAETitle = calledAETitle
@@ -49,6 +52,7 @@ public struct ReceivedObject: Sendable, Hashable {
         self.numberOfFrames = numberOfFrames
         self.problem = problem
         self.path = path
+        self.fileToken = fileToken
     }
 }
 
@@ -105,6 +109,11 @@ public enum TransferSyntaxUID {
 /// thread, so it may block on disk and database); returns the status for the C-STORE-RSP.
 public typealias StoreHandler = @Sendable (ReceivedObject) -> DimseStatus
 
+/// Names an existing file for the next received object (called on the association's thread before its dataset
+/// arrives), with a non-zero token that comes back in `ReceivedObject.fileToken`; nil lets the SCP create a file
+/// in its incoming directory.
+public typealias ReceiveFileProvider = @Sendable () -> (path: String, token: Int64)?
+
 /// DCMTK storage SCP with the bridge's own accept loop, one OS thread per association.
 public final class StorageSCP: @unchecked Sendable {
     // The bridge handle is used from the accept thread (run) and any thread (stop, active); the C side makes
@@ -115,15 +124,20 @@ public final class StorageSCP: @unchecked Sendable {
 
     final class HandlerBox {
         let handler: StoreHandler
-        init(_ handler: @escaping StoreHandler) { self.handler = handler }
+        let fileProvider: ReceiveFileProvider?
+        init(_ handler: @escaping StoreHandler, _ fileProvider: ReceiveFileProvider?) {
+            self.handler = handler
+            self.fileProvider = fileProvider
+        }
     }
 
-    /// Opens the port now (so that a busy port is an error here) and keeps `incomingDirectory` for files.
-    public init(configuration: StorageSCPConfiguration, incomingDirectory: String, handler: @escaping StoreHandler)
-        throws(RelayError)
+    /// Opens the port now (so that a busy port is an error here). Received objects are written to the files
+    /// `fileProvider` names, or (without one, or when it has none) to new files in `incomingDirectory`.
+    public init(configuration: StorageSCPConfiguration, incomingDirectory: String,
+                fileProvider: ReceiveFileProvider? = nil, handler: @escaping StoreHandler) throws(RelayError)
     {
         self.configuration = configuration
-        let box = Unmanaged.passRetained(HandlerBox(handler))
+        let box = Unmanaged.passRetained(HandlerBox(handler, fileProvider))
         var error = cdcmtk_net_error()
         var scp: OpaquePointer?
         let status = withCStrings(configuration.allowedCallingAETitles) { callers in
@@ -144,6 +158,7 @@ public final class StorageSCP: @unchecked Sendable {
                         config.incoming_directory = incoming
                         config.handler = storeTrampoline
                         config.handler_context = box.toOpaque()
+                        if fileProvider != nil { config.file_provider = fileTrampoline }
                         return cdcmtk_net_scp_create(&config, &scp, &error)
                     }
                 }
@@ -195,8 +210,22 @@ private func storeTrampoline(
         rows: Int(facts.rows), columns: Int(facts.columns), bitsAllocated: Int(facts.bits_allocated),
         bitsStored: Int(facts.bits_stored), samplesPerPixel: Int(facts.samples_per_pixel),
         numberOfFrames: Int(facts.number_of_frames), problem: facts.problem.map { String(cString: $0) },
-        path: string(facts.path))
+        path: string(facts.path), fileToken: facts.file_token == 0 ? nil : facts.file_token)
     return box.handler(received).code
+}
+
+private func fileTrampoline(
+    _ context: UnsafeMutableRawPointer?, _ path: UnsafeMutablePointer<CChar>?, _ capacity: Int,
+    _ token: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+    guard let context, let path, let token else { return 0 }
+    let box = Unmanaged<StorageSCP.HandlerBox>.fromOpaque(context).takeUnretainedValue()
+    guard let file = box.fileProvider?(), file.token != 0 else { return 0 }
+    let characters = file.path.utf8CString  // with its NUL
+    guard characters.count > 1, characters.count <= capacity else { return 0 }
+    for (index, character) in characters.enumerated() { path[index] = character }
+    token.pointee = file.token
+    return 1
 }
 
 func string(_ pointer: UnsafePointer<CChar>?) -> String { pointer.map { String(cString: $0) } ?? "" }

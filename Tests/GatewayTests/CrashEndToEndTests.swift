@@ -66,7 +66,7 @@ struct CrashEndToEndTests {
         #expect(duplicates >= 0 && duplicates <= 40, "duplicate deliveries: \(duplicates)")
         print("crash test: acknowledged before kill \(acknowledged.count), re-sent \(missing.count), distinct delivered \(received.count), duplicate deliveries \(duplicates)")
         #expect(await eventually(timeout: 10) {
-            ((try? FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("spool/outbox").path)) ?? []).isEmpty
+            Peers.spooledObjectFiles(work.appendingPathComponent("spool")).isEmpty
         }, "delivered spool files are deleted")
     }
 }

@@ -203,17 +203,13 @@ struct EncryptedEndToEndTests {
         return checked
     }
 
-    /// The gateway's copies of what it received (kept: `retentionSeconds: -1`), by SOP Instance UID: objects to
-    /// encrypt wait in `received/`, pass-through objects are committed straight into `outbox/` (encrypted
-    /// copies there carry new UIDs, so they never shadow an original).
+    /// The gateway's copies of what it received (kept: `retentionSeconds: -1`), by SOP Instance UID: every
+    /// received object is in `received/`, encrypted copies in `outbox/` (with new UIDs, so they never shadow an
+    /// original).
     func spoolCopiesByUID(_ spool: URL) throws -> [String: [URL]] {
         var result: [String: [URL]] = [:]
-        for folder in ["received", "outbox"] {
-            let directory = spool.appendingPathComponent(folder)
-            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
-                let url = directory.appendingPathComponent(name)
-                result[try Peers.sopInstanceUID(url.path), default: []].append(url)
-            }
+        for url in Peers.spooledObjectFiles(spool) {
+            result[try Peers.sopInstanceUID(url.path), default: []].append(url)
         }
         return result
     }

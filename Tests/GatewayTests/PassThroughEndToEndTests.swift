@@ -61,12 +61,11 @@ struct PassThroughEndToEndTests {
         #expect(arrived, "only \(received.count) of \(expected.count) arrived; storescu said: \(sent.output.suffix(2000))\ngateway log: \(gateway.child.log.suffix(3000))")
         #expect(Set(received.keys) == Set(expected.keys))
 
-        // What the gateway received (kept: retentionSeconds -1; pass-through objects are committed straight into
-        // the outbox) against what the PACS stored.
-        let spooled = work.appendingPathComponent("spool/outbox")
+        // What the gateway received (kept: retentionSeconds -1; pass-through objects are sent from their
+        // received file) against what the PACS stored.
         var compared = 0
-        for name in try FileManager.default.contentsOfDirectory(atPath: spooled.path) {
-            let file = spooled.appendingPathComponent(name)
+        for file in Peers.spooledObjectFiles(work.appendingPathComponent("spool")) {
+            let name = file.lastPathComponent
             let uid = try Peers.sopInstanceUID(file.path)
             let forwarded = try #require(received[uid]?.first, "spooled object \(name) never reached the PACS")
             switch routeCase.expectation {

@@ -75,6 +75,18 @@ enum Peers {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// The object files a node's spool holds in `received/` and `outbox/`; the empty files the SCP keeps ready
+    /// for objects still to come (`SpoolSlots`) are not objects.
+    static func spooledObjectFiles(_ spool: URL) -> [URL] {
+        ["received", "outbox"].flatMap { folder -> [URL] in
+            let directory = spool.appendingPathComponent(folder)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            return names.map { directory.appendingPathComponent($0) }.filter { url in
+                ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0) > 0
+            }
+        }
+    }
+
     /// Files storescp wrote into `directory`, keyed by SOP Instance UID (file name after the modality prefix).
     static func receivedUIDs(in directory: URL) -> [String: [URL]] {
         var result: [String: [URL]] = [:]

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 @testable import Relay
 import Testing
 
@@ -82,7 +83,7 @@ struct RelayQueueTests {
         #expect(try queue.counts().objectsByState["done"] == 1)
     }
 
-    @Test func unchangedObjectsAreCommittedStraightToTheOutbox() throws {
+    @Test func unchangedObjectsAreSentFromTheirReceivedFile() throws {
         let spool = try makeSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
@@ -92,13 +93,15 @@ struct RelayQueueTests {
                                  sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
                                  modality: "CT", route: "r", profile: "pass-through", destinations: ["a", "b"],
                                  forwardUnchanged: true)
-        #expect(FileManager.default.fileExists(atPath: spool.outboxFile(id: id).path))
-        #expect(!FileManager.default.fileExists(atPath: spool.receivedFile(id: id).path))
+        #expect(FileManager.default.fileExists(atPath: spool.receivedFile(id: id).path))
+        #expect(!FileManager.default.fileExists(atPath: spool.outboxFile(id: id).path), "no second file")
         #expect(!FileManager.default.fileExists(atPath: file))
         #expect(try queue.claimForProcessing(limit: 5).isEmpty, "nothing for the workers")
         let toA = try queue.claimDeliveries(destination: "a", limit: 10)
         let toB = try queue.claimDeliveries(destination: "b", limit: 10)
         #expect(toA.map(\.objectID) == [id] && toB.map(\.objectID) == [id])
+        #expect(toA.allSatisfy(\.sendsReceivedFile) && toB.allSatisfy(\.sendsReceivedFile))
+        #expect(toA.map(spool.fileToSend) == [spool.receivedFile(id: id)])
         #expect(toA.first?.sopInstanceUID == "1.2.3" && toA.first?.transferSyntaxUID == TransferSyntaxUID.explicitLittleEndian)
 
         // Files go only in a sweep after the last delivery, never while one is outstanding.
@@ -109,6 +112,42 @@ struct RelayQueueTests {
         #expect(try queue.sweepDone(before: Date()) == [id])
         #expect(try queue.sweepDone(before: Date()).isEmpty, "an object is swept once")
         #expect(try queue.counts().objectsByState["purged"] == 1)
+    }
+
+    @Test func processedObjectsAreSentFromTheOutbox() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let queue = try RelayQueue(path: spool.database.path)
+        let id = try admit(queue, spool, destinations: ["a"])
+        _ = try queue.claimForProcessing(limit: 1)
+        try queue.finishProcessing(id: id, destinations: ["a"], sopClassUID: "x", sopInstanceUID: "y", transferSyntaxUID: "z")
+        let delivery = try #require(try queue.claimDeliveries(destination: "a", limit: 1).first)
+        #expect(!delivery.sendsReceivedFile)
+        #expect(spool.fileToSend(delivery) == spool.outboxFile(id: id))
+    }
+
+    /// A file in a reserved slot is committed where it is, under the slot's id; a path that does not belong
+    /// to the id is refused (and nothing is committed).
+    @Test func reservedFilesAreCommittedInPlace() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let queue = try RelayQueue(path: spool.database.path)
+        let reserved = queue.reserveID()
+        let file = spool.receivedFile(id: reserved).path
+        FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
+        func admit(_ path: String, as id: Int64) throws(RelayError) -> Int64 {
+            try queue.admit(file: path, reservedID: id, spool: spool, callingAETitle: "CT01",
+                            sopClassUID: "1.2.840.10008.5.1.4.1.1.2", sopInstanceUID: "1.2.3",
+                            transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian, modality: "CT", route: "r",
+                            profile: "qkd-hybrid", destinations: ["a"])
+        }
+        #expect(throws: RelayError.self) { _ = try admit(file, as: reserved + 100) }
+        #expect(try queue.counts().objectsByState.isEmpty)
+        #expect(try admit(file, as: reserved) == reserved)
+        #expect(FileManager.default.contents(atPath: file) == Data("DICM".utf8))
+        #expect(try queue.claimForProcessing(limit: 5).map(\.id) == [reserved])
+        // Ids go on after the reserved one: an unreserved object never takes a slot's id.
+        #expect(try self.admit(queue, spool, destinations: ["a"]) > reserved)
     }
 
     @Test func futureRetriesAreNotDueYet() throws {
@@ -176,6 +215,73 @@ struct BridgeLoopbackTests {
             _ = try association.store(path: sample, sopClassUID: "1.2.840.10008.5.1.4.1.1.4", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian)
         }
         _ = thread
+    }
+
+    /// With a file provider the SCP writes into the file it names (a slot made ahead) and hands its token back;
+    /// nothing goes through the incoming directory.
+    @Test func scpWritesIntoTheProvidedFile() throws {
+        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(UUID().uuidString)"))
+        try spool.prepare()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let slot = spool.receivedFile(id: 41).path
+        #expect(FileManager.default.createFile(atPath: slot, contents: nil))
+        let received = LockedList()
+        var scp: StorageSCP?
+        var port = 0
+        for _ in 0..<5 where scp == nil {
+            port = Self.freePort()
+            scp = try? StorageSCP(configuration: StorageSCPConfiguration(aeTitle: "RELAY", port: port, allowedCallingAETitles: []),
+                                  incomingDirectory: spool.incoming.path, fileProvider: { (slot, 41) }) { object in
+                received.append(object)
+                return .success
+            }
+        }
+        let server = try #require(scp)
+        let thread = Thread.launch(name: "scp") { server.runBlocking() }
+        defer { server.stop() }
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/dicom-samples/ct_small_s16_explicit.dcm").path
+        let context = ProposedContext(sopClassUID: "1.2.840.10008.5.1.4.1.1.2", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian)
+        let association = try StorageAssociation(callingAETitle: "SENDER", destination: Destination(name: "relay", aeTitle: "RELAY", host: "127.0.0.1", port: port), contexts: [context])
+        #expect(try association.store(path: sample, sopClassUID: context.sopClassUID, transferSyntaxUID: context.transferSyntaxUID) == .success)
+        let object = try #require(received.items.first)
+        #expect(object.path == slot && object.fileToken == 41 && object.problem == nil && object.rows == 128)
+        // The slot now holds the object as received (the bridge found its dataset UID equal to the request's).
+        let size = (try FileManager.default.attributesOfItem(atPath: slot)[.size] as? NSNumber)?.intValue ?? 0
+        #expect(size > 128 * 128 * 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.incoming.path).isEmpty)
+        _ = thread
+    }
+}
+
+@Suite("Spool slots")
+struct SpoolSlotsTests {
+    @Test func slotsAreEmptyFilesWithIDsOfTheirOwn() async throws {
+        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("slots-\(UUID().uuidString)"))
+        try spool.prepare()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let queue = try RelayQueue(path: spool.database.path)
+        let slots = SpoolSlots(spool: spool, queue: queue, logger: Logger(label: "test"), batch: 4, lowWater: 2)
+        // Batches are made in the background; take never waits for one.
+        var taken: [(path: String, token: Int64)] = []
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while taken.count < 10 && Date() < deadline {
+            if let slot = slots.take() { taken.append(slot) } else { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(taken.count == 10, "new batches keep coming")
+        #expect(Set(taken.map(\.token)).count == 10, "every slot has its own id")
+        for slot in taken {
+            #expect(slot.path == spool.receivedFile(id: slot.token).path)
+            let size = (try FileManager.default.attributesOfItem(atPath: slot.path)[.size] as? NSNumber)?.intValue
+            #expect(size == 0)
+        }
+        let highest = try #require(taken.map(\.token).max())
+        #expect(queue.reserveID() > highest)
+
+        // At shutdown the slots nobody took are deleted (a batch still being made included); taken ones stay.
+        slots.discardUnused()
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: spool.received.path))
+        #expect(left == Set(taken.map { "\($0.token).dcm" }))
     }
 }
 

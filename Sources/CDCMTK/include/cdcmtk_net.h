@@ -61,13 +61,21 @@ typedef struct {
     const char *problem;
     /// The received object, written as a DICOM file (meta header + dataset exactly as received), with its
     /// disk writeback already started but NOT fsynced: a handler that answers Success must first make it
-    /// durable (rename it to its final name, then fsync it and its directory, so one flush covers both).
-    /// The handler owns it from now on: it must move or delete it.
+    /// durable (fsync it; a file in `incoming_directory` must also get its final name and that directory
+    /// entry made durable). The handler owns it from now on: it must keep, move or delete it.
     const char *path;
+    /// The token the file provider gave with `path`; 0 when the bridge wrote into `incoming_directory`.
+    int64_t file_token;
 } cdcmtk_net_received_object;
 
 /// Decides about one C-STORE and returns the DIMSE status for the C-STORE-RSP (0x0000 success).
 typedef uint16_t (*cdcmtk_net_store_handler)(void *context, const cdcmtk_net_received_object *object);
+
+/// Names the file the next received object is written to (called on the association's thread before the
+/// dataset arrives): an existing file, which the bridge truncates and fills. Writes its path (NUL-terminated,
+/// at most `capacity` bytes with the NUL) and a non-zero token for the handler, and returns 1; returns 0 to
+/// let the bridge create a file in `incoming_directory` instead.
+typedef int (*cdcmtk_net_file_provider)(void *context, char *path, size_t capacity, int64_t *token);
 
 typedef struct {
     const char *ae_title;               ///< our AE title; also the only called AE title accepted
@@ -82,7 +90,8 @@ typedef struct {
     size_t transfer_syntax_count;
     const char *incoming_directory;     ///< where received objects are written before the handler runs
     cdcmtk_net_store_handler handler;
-    void *handler_context;
+    void *handler_context;              ///< passed to `handler` and `file_provider`
+    cdcmtk_net_file_provider file_provider; ///< NULL: every object is written into `incoming_directory`
 } cdcmtk_net_scp_config;
 
 typedef struct cdcmtk_net_scp cdcmtk_net_scp;

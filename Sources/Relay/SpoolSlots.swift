@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Files for objects still to come, created ahead of time: `received/<id>.dcm`, empty, with the directory
+/// fsynced once per batch. The storage SCP writes each arriving object into one of them, so that before its
+/// Success only the file itself needs a flush: its name is already durable. Without them every object is
+/// created in `incoming/`, renamed into `received/` and that directory fsynced, and a directory fsync on a
+/// journaling file system commits the whole journal (all other files' pending metadata and, in ordered mode,
+/// their data), in the middle of the C-STORE.
+///
+/// Thread-safe; `take` runs on association threads and never waits for the disk: a batch is made on its own
+/// queue when fewer than `lowWater` are left, and when none is ready the object goes to `incoming/` as before.
+/// Unused slots are files without a row: `discardUnused` deletes them at shutdown, `RelayNode.recover` after a
+/// crash.
+final class SpoolSlots: Sendable {
+    let spool: Spool
+    let queue: RelayQueue
+    let logger: Logger
+    let batch: Int
+    let lowWater: Int
+    private let state = Mutex(State())
+    private let maker = DispatchQueue(label: "qkdgate.spool-slots")
+
+    private struct State {
+        var ready: [Int64] = []
+        var next = 0                          // index of the next ready id; used ones are dropped per batch
+        var making = false
+        var retryAt: ContinuousClock.Instant?  // after a failed batch, the next one waits until then
+    }
+
+    init(spool: Spool, queue: RelayQueue, logger: Logger, batch: Int = 32, lowWater: Int = 16) {
+        self.spool = spool
+        self.queue = queue
+        self.logger = logger
+        self.batch = max(1, batch)
+        self.lowWater = max(1, min(lowWater, batch))
+        _ = take(reserving: false)
+    }
+
+    /// A reserved file and its id, or nil (the SCP then writes into `incoming/`).
+    func take() -> (path: String, token: Int64)? {
+        take(reserving: true).map { (spool.receivedFile(id: $0).path, $0) }
+    }
+
+    private func take(reserving: Bool) -> Int64? {
+        let (id, refill) = state.withLock { state -> (Int64?, Bool) in
+            var id: Int64?
+            if reserving, state.next < state.ready.count {
+                id = state.ready[state.next]
+                state.next += 1
+            }
+            let refill = state.ready.count - state.next < lowWater && !state.making
+                && state.retryAt.map { ContinuousClock.now >= $0 } ?? true
+            if refill { state.making = true }
+            return (id, refill)
+        }
+        if refill { maker.async { self.makeBatch() } }
+        return id
+    }
+
+    /// Deletes the slots nobody took (at shutdown, after the SCP has stopped), once a batch still being made
+    /// is done.
+    func discardUnused() {
+        maker.sync {}
+        let unused = state.withLock { state -> ArraySlice<Int64> in
+            defer { state.ready = []; state.next = 0 }
+            return state.ready[state.next...]
+        }
+        for id in unused { Durable.remove(spool.receivedFile(id: id).path) }
+    }
+
+    private func makeBatch() {
+        let made = make(count: batch)
+        state.withLock { state in
+            state.ready.removeFirst(state.next)
+            state.next = 0
+            state.ready.append(contentsOf: made)
+            state.making = false
+            state.retryAt = made.isEmpty ? ContinuousClock.now + .seconds(5) : nil
+        }
+    }
+
+    /// Creates `count` empty files and fsyncs the directory; returns the ids of those that exist durably.
+    private func make(count: Int) -> [Int64] {
+        var made: [Int64] = []
+        var failure: Int32 = 0
+        for _ in 0..<count {
+            let id = queue.reserveID()
+            let fd = open(spool.receivedFile(id: id).path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { failure = errno; continue }
+            close(fd)
+            made.append(id)
+        }
+        if !made.isEmpty, !Durable.sync(directory: spool.received.path) {
+            failure = errno
+            for id in made { Durable.remove(spool.receivedFile(id: id).path) }
+            made = []
+        }
+        if made.isEmpty {
+            logger.warning("cannot create files ahead in the spool; objects are written to incoming/ meanwhile", metadata: [
+                "directory": "\(spool.received.path)", "error": "\(String(cString: strerror(failure)))",
+            ])
+        }
+        return made
+    }
+}
