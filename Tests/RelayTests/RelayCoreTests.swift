@@ -114,14 +114,18 @@ struct RelayQueueTests {
         #expect(try queue.counts().objectsByState["purged"] == 1)
     }
 
-    @Test func processedObjectsAreSentFromTheOutbox() throws {
-        let spool = try makeSpool()
-        defer { try? FileManager.default.removeItem(at: spool.root) }
-        let queue = try RelayQueue(path: spool.database.path)
+    /// Admits one object for destination "a", processes it, and claims its delivery.
+    func processedDelivery(_ queue: RelayQueue, _ spool: Spool) throws -> (id: Int64, delivery: Delivery) {
         let id = try admit(queue, spool, destinations: ["a"])
         _ = try queue.claimForProcessing(limit: 1)
         try queue.finishProcessing(id: id, destinations: ["a"], sopClassUID: "x", sopInstanceUID: "y", transferSyntaxUID: "z")
-        let delivery = try #require(try queue.claimDeliveries(destination: "a", limit: 1).first)
+        return (id, try #require(try queue.claimDeliveries(destination: "a", limit: 1).first))
+    }
+
+    @Test func processedObjectsAreSentFromTheOutbox() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let (id, delivery) = try processedDelivery(try RelayQueue(path: spool.database.path), spool)
         #expect(!delivery.sendsReceivedFile)
         #expect(spool.fileToSend(delivery) == spool.outboxFile(id: id))
     }
@@ -154,10 +158,7 @@ struct RelayQueueTests {
         let spool = try makeSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
-        let id = try admit(queue, spool, destinations: ["a"])
-        _ = try queue.claimForProcessing(limit: 1)
-        try queue.finishProcessing(id: id, destinations: ["a"], sopClassUID: "x", sopInstanceUID: "y", transferSyntaxUID: "z")
-        let delivery = try #require(try queue.claimDeliveries(destination: "a", limit: 1).first)
+        let (_, delivery) = try processedDelivery(queue, spool)
         _ = try queue.markFailedAttempt(delivery, retryAt: Date(timeIntervalSinceNow: 60), maxAttempts: 0, error: "down")
         #expect(try queue.claimDeliveries(destination: "a", limit: 1).isEmpty)
         #expect(try queue.nextDue(destination: "a").map { $0 > Date(timeIntervalSinceNow: 50) } == true)
