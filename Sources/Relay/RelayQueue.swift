@@ -131,28 +131,19 @@ public final class RelayQueue: Sendable {
         sopInstanceUID: String, transferSyntaxUID: String, modality: String, route: String, profile: String,
         destinations: [String], forwardUnchanged: Bool = false
     ) throws(RelayError) -> Int64 {
-        let id: Int64
-        let target: String
-        if let reservedID {
-            id = reservedID
-            target = spool.receivedFile(id: id).path
-            guard file == target else {
-                throw .spool(path: file, reason: "a reserved file is not where its id says it is")
-            }
-            guard Durable.sync(file: target) else {
-                Durable.remove(target)
-                throw .spool(path: target, reason: "cannot fsync the received object")
-            }
-        } else {
-            id = ids.next()
-            target = spool.receivedFile(id: id).path
+        let id = reservedID ?? ids.next()
+        let target = spool.receivedFile(id: id).path
+        if reservedID == nil {
             guard Durable.move(file, to: target) else {
                 throw .spool(path: target, reason: "cannot move the received object into the spool")
             }
-            guard Durable.sync(file: target), Durable.sync(directory: spool.received.path) else {
-                Durable.remove(target)
-                throw .spool(path: target, reason: "cannot fsync the received object")
-            }
+        } else if file != target {
+            throw .spool(path: file, reason: "a reserved file is not where its id says it is")
+        }
+        // A reserved file's name was made durable with its batch; a renamed one's needs the directory's fsync.
+        guard Durable.sync(file: target), reservedID != nil || Durable.sync(directory: spool.received.path) else {
+            Durable.remove(target)
+            throw .spool(path: target, reason: "cannot fsync the received object")
         }
         do {
             try writeDurably { db in

@@ -38,28 +38,30 @@ final class SpoolSlots: Sendable {
         self.logger = logger
         self.batch = max(1, batch)
         self.lowWater = max(1, min(lowWater, batch))
-        _ = take(reserving: false)
+        startBatchIfLow()
     }
 
     /// A reserved file and its id, or nil (the SCP then writes into `incoming/`).
     func take() -> (path: String, token: Int64)? {
-        take(reserving: true).map { (spool.receivedFile(id: $0).path, $0) }
+        let id = state.withLock { state -> Int64? in
+            guard state.next < state.ready.count else { return nil }
+            defer { state.next += 1 }
+            return state.ready[state.next]
+        }
+        startBatchIfLow()
+        return id.map { (spool.receivedFile(id: $0).path, $0) }
     }
 
-    private func take(reserving: Bool) -> Int64? {
-        let (id, refill) = state.withLock { state -> (Int64?, Bool) in
-            var id: Int64?
-            if reserving, state.next < state.ready.count {
-                id = state.ready[state.next]
-                state.next += 1
-            }
-            let refill = state.ready.count - state.next < lowWater && !state.making
-                && state.retryAt.map { ContinuousClock.now >= $0 } ?? true
-            if refill { state.making = true }
-            return (id, refill)
+    /// Starts making a batch on `maker` when fewer than `lowWater` are ready, none is being made, and the last
+    /// failure (if any) is 5 s old.
+    private func startBatchIfLow() {
+        let start = state.withLock { state -> Bool in
+            guard state.ready.count - state.next < lowWater, !state.making,
+                  state.retryAt.map({ ContinuousClock.now >= $0 }) ?? true else { return false }
+            state.making = true
+            return true
         }
-        if refill { maker.async { self.makeBatch() } }
-        return id
+        if start { maker.async { self.makeBatch() } }
     }
 
     /// Deletes the slots nobody took (at shutdown, after the SCP has stopped), once a batch still being made
