@@ -105,6 +105,8 @@ public final class RelayNode: Service, Sendable {
     let sweepBell = Doorbell()
     let stopping = StopFlag()
     let quarantineCounter = SequenceCounter()
+    /// Held from `init` until the node is released, so no second node recovers this spool under it.
+    let spoolLock: SpoolLock
 
     final class SequenceCounter: @unchecked Sendable {
         private let lock = NSLock()
@@ -116,6 +118,7 @@ public final class RelayNode: Service, Sendable {
                 metrics: RelayMetrics = RelayMetrics(), logger: Logger) throws(RelayError)
     {
         try configuration.spool.prepare()
+        self.spoolLock = try SpoolLock(spool: configuration.spool)
         self.configuration = configuration
         self.queue = try RelayQueue(path: configuration.spool.database.path)
         self.intake = intake

@@ -16,6 +16,7 @@ import Darwin
 /// <root>/outbox/      processed objects ready to forward, <id>.dcm
 /// <root>/quarantine/  rejected input and objects that failed permanently, with a .txt reason beside each
 /// <root>/queue.sqlite the queue (WAL)
+/// <root>/node.lock    flock held by the one node that serves this spool (`SpoolLock`)
 /// ```
 public struct Spool: Sendable {
     public let root: URL
@@ -27,6 +28,7 @@ public struct Spool: Sendable {
     public var outbox: URL { root.appendingPathComponent("outbox", isDirectory: true) }
     public var quarantine: URL { root.appendingPathComponent("quarantine", isDirectory: true) }
     public var database: URL { root.appendingPathComponent("queue.sqlite") }
+    public var lockFile: URL { root.appendingPathComponent("node.lock") }
 
     public func receivedFile(id: Int64) -> URL { received.appendingPathComponent("\(id).dcm") }
     public func outboxFile(id: Int64) -> URL { outbox.appendingPathComponent("\(id).dcm") }

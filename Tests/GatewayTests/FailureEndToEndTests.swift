@@ -104,6 +104,44 @@ struct FailureEndToEndTests {
         #expect(result.output.contains("`port`"), "\(result.output)")
     }
 
+    /// A second `qkdgate serve` pointed at a spool that a running node holds (a copied config, a unit started
+    /// twice) must exit with a clear error and leave the first node and its objects alone; once the first node has
+    /// stopped, the spool is free again.
+    @Test func aSecondNodeOnTheSameSpoolIsRefused() async throws {
+        let work = try Peers.temporaryDirectory("spool-lock")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (pacsPort, firstPort, secondPort) = (Peers.freePort(), Peers.freePort(), Peers.freePort())
+        let pacs = try StoreSCP(port: pacsPort, aeTitle: "PACS", directory: work.appendingPathComponent("pacs"))
+        defer { pacs.stop() }
+        let spool = work.appendingPathComponent("spool")
+        let yaml = { (port: Int) in
+            gatewayYAML(port: port, spool: spool, destinations: [("pacs", "PACS", pacsPort)], allowedCallers: ["PYNETDICOM"])
+        }
+        let first = try GatewayProcess(configuration: yaml(firstPort), port: firstPort, directory: work, name: "first")
+        defer { first.child.stop() }
+        try await first.ready()
+
+        // As a child with a deadline: without the lock it would start serving and never exit.
+        let refused = try GatewayProcess(configuration: yaml(secondPort), port: secondPort, directory: work, name: "refused")
+        defer { refused.child.stop() }
+        #expect(await eventually(timeout: 30) { !refused.child.isRunning }, "the second node must exit, not serve")
+        refused.child.stop()
+        #expect(refused.child.process.terminationStatus != 0)
+        #expect(refused.child.log.contains("in use by another qkdgate node (pid \(first.child.process.processIdentifier))"),
+                "\(refused.child.log)")
+
+        // The first node still serves, and its spool was not recovered under it.
+        let good = Peers.samples.appendingPathComponent("ct_small_s16_explicit.dcm").path
+        #expect(try Self.send([good], port: firstPort)[good] == "0x0000")
+        #expect(await eventually(timeout: 20) { Peers.receivedUIDs(in: pacs.directory).count == 1 })
+
+        first.child.stop()
+        let second = try GatewayProcess(configuration: yaml(secondPort), port: secondPort, directory: work, name: "second")
+        defer { second.child.stop() }
+        try await second.ready()
+        #expect(second.child.isRunning)
+    }
+
     @Test func outageOfOneDestinationDelaysNeitherTheOtherNorLosesAnything() async throws {
         let work = try Peers.temporaryDirectory("outage")
         defer { try? FileManager.default.removeItem(at: work) }
