@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import GRDB
 import Logging
 @testable import Relay
 import Testing
@@ -128,6 +129,35 @@ struct RelayQueueTests {
         let (id, delivery) = try processedDelivery(try RelayQueue(path: spool.database.path), spool)
         #expect(!delivery.sendsReceivedFile)
         #expect(spool.fileToSend(delivery) == spool.outboxFile(id: id))
+    }
+
+    /// A spool written by a node from before migration v2: its pass-through object was moved into the outbox at
+    /// intake and its delivery still waits. After an upgrade the delivery must still send the outbox file (the
+    /// received file is gone), and new objects get ids after the old ones.
+    @Test func aVersion1QueueIsUpgradedInPlace() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        do {
+            let old = try DatabaseQueue(path: spool.database.path)
+            try RelayQueue.migrator.migrate(old, upTo: "v1")
+            // The rows as version 1's intake wrote them for a pass-through object (no forwardUnchanged column).
+            try old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO object (id, receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
+                        modality, route, profile, destinations, state, nextAttemptAt, outSopClassUID, outSopInstanceUID,
+                        outTransferSyntaxUID)
+                    VALUES (41, 0, 'CT01', '1.2.840.10008.5.1.4.1.1.2', '1.2.3', '1.2.840.10008.1.2.1', 'CT', 'r',
+                        'pass-through', 'a', 'processed', 0, '1.2.840.10008.5.1.4.1.1.2', '1.2.3', '1.2.840.10008.1.2.1');
+                    INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (41, 'a', 'pending', 0);
+                    """)
+            }
+            #expect(try old.read { try $0.columns(in: "object").map(\.name) }.contains("forwardUnchanged") == false)
+        }
+        let queue = try RelayQueue(path: spool.database.path)
+        let delivery = try #require(try queue.claimDeliveries(destination: "a", limit: 1).first)
+        #expect(delivery.objectID == 41 && !delivery.sendsReceivedFile)
+        #expect(spool.fileToSend(delivery) == spool.outboxFile(id: 41))
+        #expect(try admit(queue, spool, destinations: ["a"]) > 41)
     }
 
     /// A file in a reserved slot is committed where it is, under the slot's id; a path that does not belong
