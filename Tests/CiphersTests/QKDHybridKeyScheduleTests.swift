@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import Testing
 @testable import Ciphers
 
@@ -20,6 +21,26 @@ struct QKDHybridKeyScheduleTests {
                 #expect(schedule.bytes(label, plane: plane, count: count) == expected, "\(label) \(plane) \(count)")
             }
         }
+    }
+
+    /// Planes are derived on many threads from one schedule (which shares its keyed SHA-512 states): every
+    /// thread must get the bytes a lone derivation gives.
+    @Test func derivationsOnManyThreadsAtOnceEqualLoneOnes() {
+        let schedule = KeySchedule(secret: (0..<32).map { UInt8($0 * 11 & 0xFF) }, profile: "qkd-hybrid", version: 2)
+        let planes = 64
+        let expected = (0..<planes).map { schedule.bytes("stream", plane: UInt32($0), count: 200) }
+        final class Results: @unchecked Sendable {
+            var values: [[UInt8]]
+            init(count: Int) { values = Array(repeating: [], count: count) }
+        }
+        let results = Results(count: planes * 8)
+        results.values.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: planes * 8) { index in
+                slots[index] = schedule.bytes("stream", plane: UInt32(index % planes), count: 200)
+            }
+        }
+        for (index, bytes) in results.values.enumerated() { #expect(bytes == expected[index % planes], "derivation \(index)") }
     }
 
     /// A salt longer than the SHA-512 block is hashed first (RFC 2104); a long profile name reaches that case.

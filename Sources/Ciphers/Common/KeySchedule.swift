@@ -11,40 +11,48 @@ struct KeySchedule: Sendable {
     static let objectWide: UInt32 = 0xFFFF_FFFF
 
     /// HKDF's extract step, PRK = HMAC-SHA-512(salt, key) (RFC 5869 §2.2), done once per object: every
-    /// derivation is then one expand step (§2.3). Stored as the two padded HMAC keys PRK ⊕ ipad and PRK ⊕ opad
-    /// (RFC 2104), so that an expand block is two SHA-512 runs and nothing else. Why not `HKDF.deriveKey`: its
-    /// SymmetricKey/SecureBytes plumbing cost about 10 µs per derivation, three times per plane, which was a
-    /// third of a 64 × 64 image's whole cipher time. `GoldenVectorTests` pins derived bytes that were computed
-    /// independently (Python hmac/hashlib).
-    private let innerPad: [UInt8]
-    private let outerPad: [UInt8]
+    /// derivation is then one expand step (§2.3). Kept as the two SHA-512 states that have already absorbed
+    /// PRK ⊕ ipad and PRK ⊕ opad (RFC 2104; each pad is exactly one 128-byte block), so that an expand block costs
+    /// two compressions of its own and a copy of each state. Why not `HKDF.deriveKey`: its SymmetricKey/SecureBytes
+    /// plumbing cost about 10 µs per derivation, three times per plane, which was a third of a 64 × 64 image's
+    /// whole cipher time. `GoldenVectorTests` pins derived bytes that were computed independently (Python
+    /// hmac/hashlib), and `QKDHybridKeyScheduleTests` compares every derivation with `HKDF.deriveKey`.
+    ///
+    /// `nonisolated(unsafe)`: `SHA512` is not `Sendable` because it holds its context in a class, but these two are
+    /// never updated in place, only copied into a local `var` first, and `SHA512` copies that context before the
+    /// copy's first update (copy on write). So the threads that derive planes in parallel only ever read them.
+    nonisolated(unsafe) private let innerState: SHA512
+    nonisolated(unsafe) private let outerState: SHA512
 
     init(secret: [UInt8], profile: String, version: Int) {
         let salt = Array("qkdgate/\(profile)/v\(version)".utf8)
-        let pseudoRandomKey = Self.hmacSHA512(pads: Self.pads(key: salt), message: secret)
-        (innerPad, outerPad) = Self.pads(key: pseudoRandomKey)
+        let extract = Self.keyedStates(key: salt)
+        let pseudoRandomKey = Self.hmacSHA512(extract, message: secret)
+        (innerState, outerState) = Self.keyedStates(key: pseudoRandomKey)
     }
 
-    /// The HMAC-SHA-512 keys K ⊕ ipad and K ⊕ opad for a key K (hashed first if longer than the 128-byte block).
-    static func pads(key: [UInt8]) -> (inner: [UInt8], outer: [UInt8]) {
+    /// SHA-512 states that have absorbed K ⊕ ipad and K ⊕ opad for a key K (hashed first if longer than the
+    /// 128-byte block).
+    static func keyedStates(key: [UInt8]) -> (inner: SHA512, outer: SHA512) {
         let block = SHA512.blockByteCount
         let key = key.count > block ? Array(SHA512.hash(data: key)) : key
-        var inner = [UInt8](repeating: 0x36, count: block), outer = [UInt8](repeating: 0x5C, count: block)
+        var innerPad = [UInt8](repeating: 0x36, count: block), outerPad = [UInt8](repeating: 0x5C, count: block)
         for (i, byte) in key.enumerated() {
-            inner[i] ^= byte
-            outer[i] ^= byte
+            innerPad[i] ^= byte
+            outerPad[i] ^= byte
         }
+        var inner = SHA512(), outer = SHA512()
+        inner.update(data: innerPad)
+        outer.update(data: outerPad)
         return (inner, outer)
     }
 
-    /// HMAC-SHA-512 (RFC 2104) of the concatenated message parts, with precomputed pads.
-    static func hmacSHA512(pads: (inner: [UInt8], outer: [UInt8]), message parts: [UInt8]...) -> [UInt8] {
-        var inner = SHA512()
-        inner.update(data: pads.inner)
+    /// HMAC-SHA-512 (RFC 2104) of the concatenated message parts, from keyed states (copied, never changed).
+    static func hmacSHA512(_ states: (inner: SHA512, outer: SHA512), message parts: [UInt8]...) -> [UInt8] {
+        var inner = states.inner
         for part in parts { inner.update(data: part) }
-        var outer = SHA512()
-        outer.update(data: pads.outer)
-        outer.update(data: Array(inner.finalize()))
+        var outer = states.outer
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
         return Array(outer.finalize())
     }
 
@@ -60,7 +68,7 @@ struct KeySchedule: Sendable {
         var previous = [UInt8]()
         var counter: UInt8 = 1
         while output.count < count {
-            previous = Self.hmacSHA512(pads: (innerPad, outerPad), message: previous, info, [counter])
+            previous = Self.hmacSHA512((innerState, outerState), message: previous, info, [counter])
             output += previous
             counter &+= 1
         }
