@@ -111,6 +111,43 @@ enum QKDHybridStages {
         }
     }
 
+    /// Width of the column strips of the shear passes: the strip's rows being read (one 64-byte line each for
+    /// UInt16 values) stay in cache, and each write run is this many consecutive values.
+    static let shearStrip = 32
+
+    /// Runs `body(c0, width, offsets)` for each strip of `shearStrip` columns and each row r in turn; `offsets[j]`
+    /// is the plane index of row (r + direction · t[c0 + j]) mod R, column c0 + j — the row a column shear by
+    /// t reads (direction −1) or writes back (+1). The offsets move down one row per call (one add and one
+    /// wrap test per column), instead of a modulo and a multiplication per value.
+    @inline(__always)
+    static func forEachShearedRow(
+        rows: Int, columns: Int, shifts t: UnsafeBufferPointer<Int32>, direction: Int,
+        _ body: (_ r: Int, _ c0: Int, _ width: Int, _ offsets: UnsafeMutablePointer<Int>) -> Void
+    ) {
+        let total = rows &* columns
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: shearStrip) { buffer in
+            guard let offsets = buffer.baseAddress else { return }
+            var c0 = 0
+            while c0 < columns {
+                let width = min(shearStrip, columns &- c0)
+                for j in 0..<width {
+                    var row = direction &* Int(t[c0 &+ j])
+                    if row < 0 { row &+= rows }
+                    offsets[j] = row &* columns &+ c0 &+ j
+                }
+                for r in 0..<rows {
+                    body(r, c0, width, offsets)
+                    for j in 0..<width {
+                        var next = offsets[j] &+ columns
+                        if next >= total { next &-= total }
+                        offsets[j] = next
+                    }
+                }
+                c0 &+= width
+            }
+        }
+    }
+
     /// Column shear then (row shear + dihedral map): z[dihedral(r, (c + u[r]) mod C)] = w1[(r − t[c]) mod R, c].
     /// `input`, `temporary` and `output` are three different planes.
     static func shearColumnsAndTurn(
@@ -122,38 +159,22 @@ enum QKDHybridStages {
         keys.shiftColumns.withUnsafeBufferPointer { t in
             keys.shiftRowsSecond.withUnsafeBufferPointer { u in
                 if columnStep == 1 || columnStep == -1 {
-                    // Rows of z are rows of w2: strips of 32 columns, so that the rows being read stay in cache
-                    // and each write run is 32 consecutive values.
-                    var c0 = 0
-                    while c0 < columns {
-                        let c1 = min(c0 + 32, columns)
-                        for r in 0..<rows {
-                            let shift = Int(u[r]), rowBase = base &+ rowStep &* r
-                            for c in c0..<c1 {
-                                var source = r &- Int(t[c])
-                                if source < 0 { source &+= rows }
-                                var c2 = c &+ shift
-                                if c2 >= columns { c2 &-= columns }
-                                output[rowBase &+ columnStep &* c2] = input[source &* columns &+ c]
-                            }
-                        }
-                        c0 = c1
+                    // Rows of z are rows of w2; within a strip the row shear by u[r] wraps at most once, so the
+                    // strip's values go to two runs of consecutive positions.
+                    forEachShearedRow(rows: rows, columns: columns, shifts: t, direction: -1) { r, c0, width, offsets in
+                        let shift = Int(u[r])
+                        let split = min(width, max(0, columns &- shift &- c0))
+                        let first = base &+ rowStep &* r &+ columnStep &* (c0 &+ shift)
+                        let second = first &- columnStep &* columns
+                        for j in 0..<split { output[first &+ columnStep &* j] = input[offsets[j]] }
+                        for j in split..<width { output[second &+ columnStep &* j] = input[offsets[j]] }
                     }
                 } else {
                     // Transposed: w2 first (strips, as above), then bands of 32 rows column by column, so that
                     // each write run is 32 consecutive values of z and the 32 rows being read stay in L1.
-                    var c0 = 0
-                    while c0 < columns {
-                        let c1 = min(c0 + 32, columns)
-                        for r in 0..<rows {
-                            let row = r &* columns
-                            for c in c0..<c1 {
-                                var source = r &- Int(t[c])
-                                if source < 0 { source &+= rows }
-                                temporary[row &+ c] = input[source &* columns &+ c]
-                            }
-                        }
-                        c0 = c1
+                    forEachShearedRow(rows: rows, columns: columns, shifts: t, direction: -1) { r, c0, width, offsets in
+                        let row = r &* columns &+ c0
+                        for j in 0..<width { temporary[row &+ j] = input[offsets[j]] }
                     }
                     var r0 = 0
                     while r0 < rows {
@@ -183,20 +204,13 @@ enum QKDHybridStages {
         keys.shiftColumns.withUnsafeBufferPointer { t in
             keys.shiftRowsSecond.withUnsafeBufferPointer { u in
                 if columnStep == 1 || columnStep == -1 {
-                    var c0 = 0
-                    while c0 < columns {
-                        let c1 = min(c0 + 32, columns)
-                        for r in 0..<rows {
-                            let shift = Int(u[r]), rowBase = base &+ rowStep &* r
-                            for c in c0..<c1 {
-                                var destination = r &- Int(t[c])
-                                if destination < 0 { destination &+= rows }
-                                var c2 = c &+ shift
-                                if c2 >= columns { c2 &-= columns }
-                                output[destination &* columns &+ c] = input[rowBase &+ columnStep &* c2]
-                            }
-                        }
-                        c0 = c1
+                    forEachShearedRow(rows: rows, columns: columns, shifts: t, direction: -1) { r, c0, width, offsets in
+                        let shift = Int(u[r])
+                        let split = min(width, max(0, columns &- shift &- c0))
+                        let first = base &+ rowStep &* r &+ columnStep &* (c0 &+ shift)
+                        let second = first &- columnStep &* columns
+                        for j in 0..<split { output[offsets[j]] = input[first &+ columnStep &* j] }
+                        for j in split..<width { output[offsets[j]] = input[second &+ columnStep &* j] }
                     }
                 } else {
                     // w2 into `scratch` (bands of 32 rows, column by column), then the column shear into `output`.
@@ -213,18 +227,9 @@ enum QKDHybridStages {
                         }
                         r0 = r1
                     }
-                    var c0 = 0
-                    while c0 < columns {
-                        let c1 = min(c0 + 32, columns)
-                        for r in 0..<rows {
-                            let row = r &* columns
-                            for c in c0..<c1 {
-                                var source = r &+ Int(t[c])
-                                if source >= rows { source &-= rows }
-                                output[row &+ c] = scratch[source &* columns &+ c]
-                            }
-                        }
-                        c0 = c1
+                    forEachShearedRow(rows: rows, columns: columns, shifts: t, direction: 1) { r, c0, width, offsets in
+                        let row = r &* columns &+ c0
+                        for j in 0..<width { output[row &+ j] = scratch[offsets[j]] }
                     }
                 }
             }
