@@ -115,7 +115,7 @@ enum QKDHybridStages {
     /// UInt16 values) stay in cache, and each write run is this many consecutive values.
     static let shearStrip = 32
 
-    /// Runs `body(c0, width, offsets)` for each strip of `shearStrip` columns and each row r in turn; `offsets[j]`
+    /// Runs `body(r, c0, width, offsets)` for each strip of `shearStrip` columns and each row r in turn; `offsets[j]`
     /// is the plane index of row (r + direction · t[c0 + j]) mod R, column c0 + j — the row a column shear by
     /// t reads (direction −1) or writes back (+1). The offsets move down one row per call (one add and one
     /// wrap test per column), instead of a modulo and a multiplication per value.
