@@ -186,6 +186,14 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); st
 
 # The median of the numbers given as arguments (two decimals).
 median() { python3 -c 'import statistics, sys; print(f"{statistics.median(map(float, sys.argv[1:])):.2f}")' "$@"; }
+# $2 / $1 with three decimals.
+ratio() { python3 -c "print(f'{$2 / $1:.3f}')"; }
+# node_figures for node $1 (process $2) with the medians of the per-round CPU and page-fault figures in the arrays
+# named by $3 and $4.
+median_figures() {
+    local -n cpu=$3 faults=$4
+    node_figures "$1" "$2" "$(median "${cpu[@]}")" "$(median "${faults[@]}" | cut -d. -f1)"
+}
 # The median of the per-round ratios $2[i]/$1[i] (arrays named by $1 and $2): each ratio pairs two paths measured
 # minutes apart, so a drift of the machine between rounds cancels out of it.
 median_ratio() {
@@ -225,15 +233,15 @@ for ROUND in $(seq "$ROUNDS"); do
     RESULT=$(measure "$DPORT" "$VDIR" QKDDECRYPT ENCRYPTED "$DPID"); read -r E E_CPU E_FAULTS <<< "$RESULT"
     A_ALL+=("$A") B_ALL+=("$B") C_ALL+=("$C") E_ALL+=("$E") B_CPU_ALL+=("$B_CPU") C_CPU_ALL+=("$C_CPU") E_CPU_ALL+=("$E_CPU")
     B_FAULTS_ALL+=("$B_FAULTS") C_FAULTS_ALL+=("$C_FAULTS") E_FAULTS_ALL+=("$E_FAULTS")
-    echo "round $ROUND of $ROUNDS: (a) $A, (b) $B, (c) $C, (e) $E images/s; (b)/(a) $(python3 -c "print(f'{$B/$A:.3f}')"), (c)/(a) $(python3 -c "print(f'{$C/$A:.3f}')"), (e)/(c) $(python3 -c "print(f'{$E/$C:.3f}')"); CPU ms per object: gateway (b) $B_CPU, (c) $C_CPU, decryptor (e) $E_CPU"
+    echo "round $ROUND of $ROUNDS: (a) $A, (b) $B, (c) $C, (e) $E images/s; (b)/(a) $(ratio "$A" "$B"), (c)/(a) $(ratio "$A" "$C"), (e)/(c) $(ratio "$C" "$E"); CPU ms per object: gateway (b) $B_CPU, (c) $C_CPU, decryptor (e) $E_CPU"
 done
 A=$(median "${A_ALL[@]}") B=$(median "${B_ALL[@]}") C=$(median "${C_ALL[@]}") E=$(median "${E_ALL[@]}")
 echo "medians over $ROUNDS rounds:"
 echo "(a) storescu -> storescp:                           $A images/s"
 B_ADMIT=$(admit_ms "$B_ADMIN")
-echo "(b) storescu -> gateway (pass-through) -> storescp: $B images/s ($(node_figures gateway "$B_PID" "$(median "${B_CPU_ALL[@]}")" "$(median "${B_FAULTS_ALL[@]}" | cut -d. -f1)"); admit $B_ADMIT ms per object)"
-echo "(c) storescu -> gateway (qkd-hybrid) -> storescp:   $C images/s ($(node_figures gateway "$C_PID" "$(median "${C_CPU_ALL[@]}")" "$(median "${C_FAULTS_ALL[@]}" | cut -d. -f1)"); admit $(admit_ms "$C_ADMIN") ms per object)"
-echo "(e) PACS copies of (c) -> decryptor (restore) -> storescp: $E images/s ($(node_figures decryptor "$DPID" "$(median "${E_CPU_ALL[@]}")" "$(median "${E_FAULTS_ALL[@]}" | cut -d. -f1)"))"
+echo "(b) storescu -> gateway (pass-through) -> storescp: $B images/s ($(median_figures gateway "$B_PID" B_CPU_ALL B_FAULTS_ALL); admit $B_ADMIT ms per object)"
+echo "(c) storescu -> gateway (qkd-hybrid) -> storescp:   $C images/s ($(median_figures gateway "$C_PID" C_CPU_ALL C_FAULTS_ALL); admit $(admit_ms "$C_ADMIN") ms per object)"
+echo "(e) PACS copies of (c) -> decryptor (restore) -> storescp: $E images/s ($(median_figures decryptor "$DPID" E_CPU_ALL E_FAULTS_ALL))"
 kill "$B_PID" "$C_PID" "$DPID" 2>/dev/null || true
 
 RATIO_B=$(median_ratio A_ALL B_ALL)

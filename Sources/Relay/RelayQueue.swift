@@ -154,8 +154,8 @@ public final class RelayQueue: Sendable {
             }
         } catch {
             Durable.remove(target)
-            // Another writer may have used ids (e.g. a second node on the same spool by mistake): start again
-            // after the highest one in the table.
+            // The spool's lock keeps other nodes out, so no other writer takes ids; if the commit failed over an
+            // id anyway, start again after the highest one in the table.
             if let highest = try? Self.highestObjectID(database) { ids.advance(past: highest) }
             let reason = if case .queue(let reason) = error { reason } else { "\(error)" }
             throw .queue(reason: "cannot commit the received object (\(reason))")

@@ -278,7 +278,7 @@ struct BridgeLoopbackTests {
         let object = try #require(received.items.first)
         #expect(object.path == slot && object.fileToken == 41 && object.problem == nil && object.rows == 128)
         // The slot now holds the object as received (the bridge found its dataset UID equal to the request's).
-        let size = (try FileManager.default.attributesOfItem(atPath: slot)[.size] as? NSNumber)?.intValue ?? 0
+        let size = try fileSize(slot)
         #expect(size > 128 * 128 * 2)
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool.incoming.path).isEmpty)
         _ = thread
@@ -303,7 +303,7 @@ struct SpoolSlotsTests {
         #expect(Set(taken.map(\.token)).count == 10, "every slot has its own id")
         for slot in taken {
             #expect(slot.path == spool.receivedFile(id: slot.token).path)
-            let size = (try FileManager.default.attributesOfItem(atPath: slot.path)[.size] as? NSNumber)?.intValue
+            let size = try fileSize(slot.path)
             #expect(size == 0)
         }
         let highest = try #require(taken.map(\.token).max())
@@ -314,6 +314,11 @@ struct SpoolSlotsTests {
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: spool.received.path))
         #expect(left == Set(taken.map { "\($0.token).dcm" }))
     }
+}
+
+/// The size in bytes of the file at `path`.
+func fileSize(_ path: String) throws -> Int {
+    (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
 }
 
 final class LockedList: @unchecked Sendable {
