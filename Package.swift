@@ -188,6 +188,7 @@ let package = Package(
             name: "QKDTests",
             dependencies: [
                 "QKD",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -18,6 +18,7 @@ internal import GRDB
 /// `material` BLOB (32 bytes), `state` INTEGER (0 available, 1 assigned, 2 delivered), `master_sae` TEXT,
 /// `slave_sae` TEXT, `key_id` TEXT (the ETSI key_ID the unit belongs to), `key_index` INTEGER,
 /// `key_bits` INTEGER, `created_at` / `delivered_at` REAL (Unix seconds).
+/// Indexes: (state, seq) to take available units in generation order, (key_id, key_index) to find a key's units.
 public struct KeyPool: Sendable {
     /// Bytes per stored unit (256 bits, the default ETSI key size).
     public static let unitBytes = 32
@@ -69,7 +70,8 @@ public struct KeyPool: Sendable {
                         delivered_at REAL
                     );
                     CREATE INDEX IF NOT EXISTS qkd_key_unit_state ON qkd_key_unit(state, seq);
-                    CREATE INDEX IF NOT EXISTS qkd_key_unit_key ON qkd_key_unit(key_id);
+                    CREATE INDEX IF NOT EXISTS qkd_key_unit_key_units ON qkd_key_unit(key_id, key_index);
+                    DROP INDEX IF EXISTS qkd_key_unit_key;
                     """)
             }
         } catch {
@@ -159,6 +161,21 @@ public struct KeyPool: Sendable {
         }
     }
 
+    /// The units of one assigned key, in order (dec_keys). Found through the (key_id, key_index) index: the
+    /// (state, seq) index would also match `state = 1`, and SQLite picked it when the key_id index was on
+    /// key_id alone, so every dec_keys walked every assigned unit in the pool.
+    static let assignedUnitsSQL = """
+        SELECT seq, unit_id, material, key_bits FROM qkd_key_unit
+        WHERE key_id = ? AND state = 1 AND master_sae = ? AND slave_sae = ? ORDER BY key_index
+        """
+
+    /// The units of one delivered key, in order (site A answering site B); through the same index, for the
+    /// same reason (delivered units only ever accumulate).
+    static let deliveredUnitsSQL = """
+        SELECT unit_id, material, master_sae, slave_sae, key_bits FROM qkd_key_unit
+        WHERE key_id = ? AND state = 2 ORDER BY key_index
+        """
+
     /// Site B, dec_keys: delivers the keys with these key_IDs to `slave`, once. All or nothing: if any key_ID is
     /// unknown, not assigned to this master/slave pair, or already delivered, nothing is delivered.
     public func takeAssigned(keyIDs: [String], master: String, slave: String) async throws(KeyPoolError) -> [Taken] {
@@ -166,11 +183,10 @@ public struct KeyPool: Sendable {
         return try await run { db in
             var taken: [Taken] = []
             var missing: [String] = []
+            let select = try db.makeStatement(sql: Self.assignedUnitsSQL)
+            let update = try db.makeStatement(sql: "UPDATE qkd_key_unit SET state = 2, delivered_at = ? WHERE seq = ?")
             for keyID in keyIDs {
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT seq, unit_id, material, key_bits FROM qkd_key_unit
-                    WHERE key_id = ? AND state = 1 AND master_sae = ? AND slave_sae = ? ORDER BY key_index
-                    """, arguments: [keyID, master, slave])
+                let rows = try Row.fetchAll(select, arguments: [keyID, master, slave])
                 guard let first = rows.first else {
                     missing.append(keyID)
                     continue
@@ -183,8 +199,7 @@ public struct KeyPool: Sendable {
                     bytes += material
                     unitIDs.append(row["unit_id"])
                     let seq: Int64 = row["seq"]
-                    try db.execute(sql: "UPDATE qkd_key_unit SET state = 2, delivered_at = ? WHERE seq = ?",
-                                   arguments: [now, seq])
+                    try update.execute(arguments: [now, seq])
                 }
                 guard bytes.count * 8 >= bits else {
                     throw KeyPoolError.linkOutOfStep(keyID: keyID)
@@ -217,10 +232,7 @@ public struct KeyPool: Sendable {
     /// under that key_ID.
     public func delivered(keyID: String) async throws(KeyPoolError) -> Delivered? {
         try await run { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT unit_id, material, master_sae, slave_sae, key_bits FROM qkd_key_unit
-                WHERE key_id = ? AND state = 2 ORDER BY key_index
-                """, arguments: [keyID])
+            let rows = try Row.fetchAll(db, sql: Self.deliveredUnitsSQL, arguments: [keyID])
             guard let first = rows.first else { return nil }
             return Delivered(
                 keyID: keyID, master: first["master_sae"], slave: first["slave_sae"], bits: first["key_bits"],

@@ -69,7 +69,7 @@ struct KmeInitPKICommand: ParsableCommand {
 /// `qkdgate kme bench`
 struct KmeBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure the simulated key rate and enc_keys requests per second over mTLS.")
+        commandName: "bench", abstract: "Measure the simulated key rate and enc_keys and dec_keys requests per second over mTLS.")
 
     @Option(name: .long, help: "Working directory (PKI and pools; replaced).")
     var dir: String = "/tmp/qkdgate-kme-bench"
