@@ -106,6 +106,16 @@ public final class RelayQueue: Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE object ADD COLUMN forwardUnchanged INTEGER NOT NULL DEFAULT 0")
         }
+        // Before v3 a swept object stayed as a `purged` row for good (see `forget`); their files are gone, and
+        // only their number is kept.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE tally (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+                INSERT INTO tally (name, n) SELECT 'purged', COUNT(*) FROM object WHERE state = 'purged';
+                DELETE FROM delivery WHERE objectID IN (SELECT id FROM object WHERE state = 'purged');
+                DELETE FROM object WHERE state = 'purged';
+                """)
+        }
         return migrator
     }
 
@@ -377,19 +387,29 @@ public final class RelayQueue: Sendable {
         }
     }
 
-    /// Done objects finished before `cutoff` whose files are still on disk are returned once and flagged
-    /// `purged`. Committed with FULL: the WAL fsync also makes every earlier `markDelivered` durable, so the
-    /// caller may delete the returned objects' files.
+    /// Done objects finished before `cutoff` are returned once and forgotten (their rows and deliveries
+    /// deleted). Committed with FULL: the WAL fsync also makes every earlier `markDelivered` durable, so the
+    /// caller may then delete the returned objects' files; a crash before it does leaves files without a row,
+    /// which the next start deletes.
     public func sweepDone(before cutoff: Date) throws(RelayError) -> [Int64] {
         try writeDurably { db in
             let ids = try db.values(
                 Int64.self, sql: "SELECT id FROM object WHERE state = 'done' AND finishedAt <= ?",
                 arguments: [cutoff.timeIntervalSince1970])
-            for id in ids {
-                try db.run(sql: "UPDATE object SET state = 'purged' WHERE id = ?", arguments: [id])
-            }
+            for id in ids { try Self.forget(db, objectID: id) }
             return ids
         }
+    }
+
+    /// Deletes a finished object's row and its deliveries and counts it in the `purged` tally. The queue holds
+    /// only what is still to do (and quarantined objects): a row kept per object ever received would grow the
+    /// file without end, make every count of the queue (`counts()`, once a second for the depth gauge) slower
+    /// each day, and keep every object's UIDs and calling AE on disk long after the object left. Ids still
+    /// never repeat (AUTOINCREMENT keeps the highest in sqlite_sequence).
+    private static func forget(_ db: Database, objectID id: Int64) throws {
+        try db.run(sql: "DELETE FROM delivery WHERE objectID = ?", arguments: [id])
+        try db.run(sql: "DELETE FROM object WHERE id = ?", arguments: [id])
+        try db.run(sql: "UPDATE tally SET n = n + 1 WHERE name = 'purged'")
     }
 
     public func deadLetters() throws(RelayError) -> [Delivery] {
@@ -419,8 +439,8 @@ public final class RelayQueue: Sendable {
         }
     }
 
-    /// Drops dead letters; objects left with nothing outstanding become done. Returns the ids of objects whose
-    /// files can be deleted.
+    /// Drops dead letters; objects left with nothing outstanding are forgotten like swept ones. Returns the ids
+    /// of objects whose files can be deleted.
     public func purgeDeadLetters() throws(RelayError) -> (purged: Int, finishedObjects: [Int64]) {
         try write { db in
             let objectIDs = try db.values(Int64.self, sql: "SELECT DISTINCT objectID FROM delivery WHERE state = 'dead'")
@@ -431,8 +451,7 @@ public final class RelayQueue: Sendable {
                 let open = try db.value(
                     Int.self, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'", arguments: [id]) ?? 0
                 if open == 0 {
-                    try db.run(sql: "UPDATE object SET state = 'purged', finishedAt = ? WHERE id = ?",
-                                   arguments: [Date().timeIntervalSince1970, id])
+                    try Self.forget(db, objectID: id)
                     finished.append(id)
                 }
             }
@@ -441,6 +460,8 @@ public final class RelayQueue: Sendable {
     }
 
     public struct Counts: Sendable, Equatable {
+        /// Objects in the queue per state, and under `purged` the number of objects finished and removed from
+        /// it since it was made (absent while 0).
         public var objectsByState: [String: Int]
         /// Deliveries waiting or being sent (`pending` + `sending`), per destination.
         public var pendingByDestination: [String: Int]
@@ -455,6 +476,10 @@ public final class RelayQueue: Sendable {
             var objects: [String: Int] = [:]
             for row in try db.rows(sql: "SELECT state, COUNT(*) AS n FROM object GROUP BY state") {
                 objects[row["state"]] = row["n"]
+            }
+            // Finished objects have no rows any more (`forget`), only their number.
+            if let purged = try db.value(Int.self, sql: "SELECT n FROM tally WHERE name = 'purged'"), purged > 0 {
+                objects["purged"] = purged
             }
             var pending: [String: Int] = [:]
             var dead: [String: Int] = [:]

@@ -84,6 +84,33 @@ struct RelayQueueTests {
         #expect(try queue.counts().objectsByState["done"] == 1)
     }
 
+    /// `queue purge`: dead letters go; an object with nothing else outstanding is forgotten and named for its
+    /// files to be deleted; one still waiting for another destination stays.
+    @Test func purgingDeadLettersForgetsFinishedObjectsOnly() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let queue = try RelayQueue(path: spool.database.path)
+        let finished = try admit(queue, spool, destinations: ["a", "b"])
+        let waiting = try admit(queue, spool, destinations: ["a", "b"])
+        for id in [finished, waiting] {
+            _ = try queue.claimForProcessing(limit: 1)
+            try queue.finishProcessing(id: id, destinations: ["a", "b"], sopClassUID: "x", sopInstanceUID: "y", transferSyntaxUID: "z")
+        }
+        for delivery in try queue.claimDeliveries(destination: "a", limit: 10) {
+            #expect(try queue.markFailedAttempt(delivery, retryAt: Date(), maxAttempts: 1, error: "refused") == .dead)
+        }
+        let toB = try queue.claimDeliveries(destination: "b", limit: 10)
+        #expect(toB.map(\.objectID) == [finished, waiting])
+        #expect(try queue.markDelivered(toB[0]) == false, "a dead letter is still outstanding")
+
+        let (purged, forgotten) = try queue.purgeDeadLetters()
+        #expect(purged == 2 && forgotten == [finished])
+        #expect(try queue.deadLetters().isEmpty)
+        #expect(try queue.knownObjectIDs() == [waiting])
+        #expect(try queue.counts().objectsByState == ["processed": 1, "purged": 1])
+        #expect(try queue.markDelivered(toB[1]) == true)
+    }
+
     @Test func unchangedObjectsAreSentFromTheirReceivedFile() throws {
         let spool = try makeSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
@@ -112,7 +139,11 @@ struct RelayQueueTests {
         #expect(try queue.sweepDone(before: Date(timeIntervalSinceNow: -60)).isEmpty, "retention not over yet")
         #expect(try queue.sweepDone(before: Date()) == [id])
         #expect(try queue.sweepDone(before: Date()).isEmpty, "an object is swept once")
-        #expect(try queue.counts().objectsByState["purged"] == 1)
+        // A swept object leaves the queue: only its number stays in the file, and its id is not handed out again.
+        #expect(try queue.counts().objectsByState == ["purged": 1])
+        #expect(try queue.knownObjectIDs().isEmpty)
+        #expect(try queue.claimDeliveries(destination: "a", limit: 10).isEmpty)
+        #expect(try RelayQueue(path: spool.database.path).reserveID() > id)
     }
 
     /// Admits one object for destination "a", processes it, and claims its delivery.
@@ -158,6 +189,37 @@ struct RelayQueueTests {
         #expect(delivery.objectID == 41 && !delivery.sendsReceivedFile)
         #expect(spool.fileToSend(delivery) == spool.outboxFile(id: 41))
         #expect(try admit(queue, spool, destinations: ["a"]) > 41)
+    }
+
+    /// Version 2 kept swept objects as `purged` rows for good; opening such a queue deletes them (their files
+    /// were deleted when they were swept), keeps their number and everything still to do.
+    @Test func purgedRowsOfAVersion2QueueAreDropped() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        do {
+            let old = try DatabaseQueue(path: spool.database.path)
+            try RelayQueue.migrator.migrate(old, upTo: "v2")
+            try old.write { db in
+                for (id, state) in [(7, "purged"), (8, "purged"), (9, "processed"), (10, "quarantined")] {
+                    try db.execute(sql: """
+                        INSERT INTO object (id, receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
+                            modality, route, profile, destinations, state, nextAttemptAt, forwardUnchanged)
+                        VALUES (?, 0, 'CT01', '1.2.840.10008.5.1.4.1.1.2', ?, '1.2.840.10008.1.2.1', 'CT', 'r',
+                            'pass-through', 'a', ?, 0, 1)
+                        """, arguments: [id, "1.2.\(id)", state])
+                }
+                try db.execute(sql: """
+                    INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (7, 'a', 'delivered', 0);
+                    INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (8, 'a', 'delivered', 0);
+                    INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (9, 'a', 'pending', 0);
+                    """)
+            }
+        }
+        let queue = try RelayQueue(path: spool.database.path)
+        #expect(try queue.knownObjectIDs() == [9, 10])
+        #expect(try queue.counts().objectsByState == ["processed": 1, "quarantined": 1, "purged": 2])
+        #expect(try queue.claimDeliveries(destination: "a", limit: 10).map(\.objectID) == [9])
+        #expect(try admit(queue, spool, destinations: ["a"]) > 10)
     }
 
     /// A file in a reserved slot is committed where it is, under the slot's id; a path that does not belong
