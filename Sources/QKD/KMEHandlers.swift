@@ -190,7 +190,9 @@ struct KMEHandlers: Sendable {
         }
         let pool = try own(poolA)
         let taken = try await mapPool {
-            try await pool.takeNew(count: number, bits: size, master: caller, slave: slave)
+            // Only a site A of a two-process link is asked for delivered keys again (by site B).
+            try await pool.takeNew(count: number, bits: size, master: caller, slave: slave,
+                                   erase: configuration.mode != .siteA)
         }
         // The slave's site learns which keys it may hand out, before the master sees them (embedded mode; a
         // separate site B asks site A when its slave first asks).

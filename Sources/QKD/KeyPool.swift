@@ -49,6 +49,9 @@ public struct KeyPool: Sendable {
         configuration.prepareDatabase { db in
             // FULL: a commit is on disk before the answer that depends on it is sent.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Erased material (see `takeAssigned`, `takeNew`) is overwritten with zeros in the file, not left
+            // in the free space of its page.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         do {
             try FileManager.default.createDirectory(
@@ -103,7 +106,12 @@ public struct KeyPool: Sendable {
 
     /// Site A, enc_keys: takes `count` keys of `bits` bits from the available units, marks them delivered to
     /// `master` for `slave`, all in one transaction. Throws `.insufficientKey` (nothing taken) if short.
-    public func takeNew(count: Int, bits: Int, master: String, slave: String) async throws(KeyPoolError) -> [Taken] {
+    /// `erase`: the units' material is wiped in the same transaction, for a site A that nobody will ask for it
+    /// again (the embedded KME, whose site B holds its own copy); a site A of a two-process link keeps it for
+    /// site B's `delivered` request.
+    public func takeNew(count: Int, bits: Int, master: String, slave: String, erase: Bool) async throws(KeyPoolError)
+        -> [Taken]
+    {
         precondition(count > 0 && bits > 0 && bits % 8 == 0, "caller validates number and size")
         let unitsPerKey = (bits + Self.unitBytes * 8 - 1) / (Self.unitBytes * 8)
         let needed = count * unitsPerKey
@@ -119,7 +127,7 @@ public struct KeyPool: Sendable {
             var taken: [Taken] = []
             let update = try db.makeStatement(sql: """
                 UPDATE qkd_key_unit SET state = 2, master_sae = ?, slave_sae = ?, key_id = ?, key_index = ?,
-                key_bits = ?, delivered_at = ? WHERE seq = ? AND state = 0
+                key_bits = ?, delivered_at = ?\(erase ? ", material = x''" : "") WHERE seq = ? AND state = 0
                 """)
             for k in 0..<count {
                 let group = rows[(k * unitsPerKey)..<((k + 1) * unitsPerKey)]
@@ -177,14 +185,18 @@ public struct KeyPool: Sendable {
         """
 
     /// Site B, dec_keys: delivers the keys with these key_IDs to `slave`, once. All or nothing: if any key_ID is
-    /// unknown, not assigned to this master/slave pair, or already delivered, nothing is delivered.
+    /// unknown, not assigned to this master/slave pair, or already delivered, nothing is delivered. The
+    /// delivered units' material is wiped in the same transaction: a unit is never handed out again, so a copy
+    /// of the pool file taken later holds no pad that wrapped an object key (keeping keys to decrypt again is
+    /// the decryptor's choice, `keyRetentionDays`).
     public func takeAssigned(keyIDs: [String], master: String, slave: String) async throws(KeyPoolError) -> [Taken] {
         let now = Date().timeIntervalSince1970
         return try await run { db in
             var taken: [Taken] = []
             var missing: [String] = []
             let select = try db.makeStatement(sql: Self.assignedUnitsSQL)
-            let update = try db.makeStatement(sql: "UPDATE qkd_key_unit SET state = 2, delivered_at = ? WHERE seq = ?")
+            let update = try db.makeStatement(
+                sql: "UPDATE qkd_key_unit SET state = 2, delivered_at = ?, material = x'' WHERE seq = ?")
             for keyID in keyIDs {
                 let rows = try Row.fetchAll(select, arguments: [keyID, master, slave])
                 guard let first = rows.first else {

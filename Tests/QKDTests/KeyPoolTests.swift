@@ -62,6 +62,43 @@ struct KeyPoolTests {
         }
     }
 
+    /// The bytes of the pool file at `path` after its WAL is folded in and emptied.
+    static func checkpointedBytes(_ path: String) throws -> [UInt8] {
+        let database = try DatabaseQueue(path: path)
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try database.close()
+        let wal = FileManager.default.contents(atPath: path + "-wal") ?? Data()
+        return Array(try Data(contentsOf: URL(fileURLWithPath: path))) + Array(wal)
+    }
+
+    @Test("delivered pads are wiped from both embedded pools' files; a pad still to be fetched stays at site B only")
+    func deliveredMaterialIsErased() async throws {
+        try await withTemporaryDirectory { dir in
+            let (fetched, waiting, pools) = try await RunningKME.with(in: dir, prefillUnits: 40) { kme in
+                let master = try kme.masterClient()
+                let slave = try kme.slaveClient()
+                let keys = try await master.encKeys(number: 3, sizeBits: 512)   // 2 units each
+                let one = try await master.newKey(bytes: 96)                    // 3 units
+                let fetched = try await slave.decKeys(keyIDs: [keys[0].id, keys[2].id]) + [try await slave.key(id: one.id)]
+                return (fetched, keys[1], kme.configuration.poolDirectory)
+            }
+            let siteA = try Self.checkpointedBytes(pools + "/site-a.sqlite")
+            let siteB = try Self.checkpointedBytes(pools + "/site-b.sqlite")
+            func holds(_ file: [UInt8], _ key: QKDKey) -> Bool {
+                // Every 32-byte unit of the key (the last one maybe shorter), as it lies in a BLOB.
+                stride(from: 0, to: key.bytes.count, by: KeyPool.unitBytes).contains { start in
+                    let unit = Array(key.bytes[start..<min(start + KeyPool.unitBytes, key.bytes.count)])
+                    return file.indices.dropLast(unit.count - 1).contains { file[$0..<($0 + unit.count)].elementsEqual(unit) }
+                }
+            }
+            #expect(holds(siteB, waiting), "the search finds a pad that is still there")
+            #expect(!holds(siteA, waiting), "site A of the embedded KME keeps nothing it handed out")
+            for key in fetched {
+                #expect(!holds(siteA, key) && !holds(siteB, key), "a delivered pad is still in a pool file")
+            }
+        }
+    }
+
     @Test("a pool made with the earlier key_id-only index gets the (key_id, key_index) index when opened")
     func anOlderPoolIsReindexed() async throws {
         try await withTemporaryDirectory { dir in
