@@ -440,9 +440,10 @@ public final class RelayQueue: Sendable {
     }
 
     /// Drops dead letters; objects left with nothing outstanding are forgotten like swept ones. Returns the ids
-    /// of objects whose files can be deleted.
+    /// of objects whose files can be deleted. Committed with FULL, like the sweep: the caller deletes those
+    /// files next, and a commit lost in a power cut would bring back rows whose files are gone.
     public func purgeDeadLetters() throws(RelayError) -> (purged: Int, finishedObjects: [Int64]) {
-        try write { db in
+        try writeDurably { db in
             let objectIDs = try db.values(Int64.self, sql: "SELECT DISTINCT objectID FROM delivery WHERE state = 'dead'")
             try db.run(sql: "DELETE FROM delivery WHERE state = 'dead'")
             let purged = db.changesCount
