@@ -6,7 +6,7 @@ import Testing
 /// The key pool's SQLite layout: how a key's units are found, and what opening an older pool does to it.
 @Suite("Key pool")
 struct KeyPoolTests {
-    /// `n` units of distinct material (unit i is 32 bytes of i mod 256, then i / 256).
+    /// `n` units of distinct material (unit i: byte 0 is i / 256, the other 31 are i mod 256).
     static func units(_ n: Int) -> [(id: String, material: [UInt8])] {
         (0..<n).map { i in
             var material = [UInt8](repeating: UInt8(i % 256), count: KeyPool.unitBytes)
@@ -52,7 +52,7 @@ struct KeyPoolTests {
             let taken = try await pool.takeAssigned(keyIDs: wanted.map(\.keyID), master: "gateway", slave: "decryptor")
             #expect(taken.map(\.keyID) == wanted.map(\.keyID))
             for (key, got) in zip(wanted, taken) {
-                let start = units.firstIndex { $0.id == key.keyID } ?? -1
+                let start = try #require(units.firstIndex { $0.id == key.keyID })
                 #expect(got.bytes == (start..<(start + 3)).flatMap { units[$0].material })
                 #expect(got.unitIDs == key.unitIDs)
             }

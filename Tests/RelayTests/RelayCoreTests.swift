@@ -42,6 +42,17 @@ struct RelayQueueTests {
         return spool
     }
 
+    /// A spool whose queue an older node left: made by the migrations up to `version`, holding the rows `fill`
+    /// writes (closed again before the test opens it as today's node would).
+    func makeSpool(queueUpTo version: String, _ fill: (Database) throws -> Void) throws -> Spool {
+        let spool = try makeSpool()
+        let old = try DatabaseQueue(path: spool.database.path)
+        try RelayQueue.migrator.migrate(old, upTo: version)
+        try old.write(fill)
+        try old.close()
+        return spool
+    }
+
     func admit(_ queue: RelayQueue, _ spool: Spool, destinations: [String]) throws -> Int64 {
         let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
         FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
@@ -166,24 +177,19 @@ struct RelayQueueTests {
     /// intake and its delivery still waits. After an upgrade the delivery must still send the outbox file (the
     /// received file is gone), and new objects get ids after the old ones.
     @Test func aVersion1QueueIsUpgradedInPlace() throws {
-        let spool = try makeSpool()
-        defer { try? FileManager.default.removeItem(at: spool.root) }
-        do {
-            let old = try DatabaseQueue(path: spool.database.path)
-            try RelayQueue.migrator.migrate(old, upTo: "v1")
-            // The rows as version 1's intake wrote them for a pass-through object (no forwardUnchanged column).
-            try old.write { db in
-                try db.execute(sql: """
-                    INSERT INTO object (id, receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
-                        modality, route, profile, destinations, state, nextAttemptAt, outSopClassUID, outSopInstanceUID,
-                        outTransferSyntaxUID)
-                    VALUES (41, 0, 'CT01', '1.2.840.10008.5.1.4.1.1.2', '1.2.3', '1.2.840.10008.1.2.1', 'CT', 'r',
-                        'pass-through', 'a', 'processed', 0, '1.2.840.10008.5.1.4.1.1.2', '1.2.3', '1.2.840.10008.1.2.1');
-                    INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (41, 'a', 'pending', 0);
-                    """)
-            }
-            #expect(try old.read { try $0.columns(in: "object").map(\.name) }.contains("forwardUnchanged") == false)
+        // The rows as version 1's intake wrote them for a pass-through object (no forwardUnchanged column).
+        let spool = try makeSpool(queueUpTo: "v1") { db in
+            try db.execute(sql: """
+                INSERT INTO object (id, receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
+                    modality, route, profile, destinations, state, nextAttemptAt, outSopClassUID, outSopInstanceUID,
+                    outTransferSyntaxUID)
+                VALUES (41, 0, 'CT01', '1.2.840.10008.5.1.4.1.1.2', '1.2.3', '1.2.840.10008.1.2.1', 'CT', 'r',
+                    'pass-through', 'a', 'processed', 0, '1.2.840.10008.5.1.4.1.1.2', '1.2.3', '1.2.840.10008.1.2.1');
+                INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (41, 'a', 'pending', 0);
+                """)
+            #expect(try db.columns(in: "object").map(\.name).contains("forwardUnchanged") == false)
         }
+        defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
         let delivery = try #require(try queue.claimDeliveries(destination: "a", limit: 1).first)
         #expect(delivery.objectID == 41 && !delivery.sendsReceivedFile)
@@ -194,27 +200,22 @@ struct RelayQueueTests {
     /// Version 2 kept swept objects as `purged` rows for good; opening such a queue deletes them (their files
     /// were deleted when they were swept), keeps their number and everything still to do.
     @Test func purgedRowsOfAVersion2QueueAreDropped() throws {
-        let spool = try makeSpool()
-        defer { try? FileManager.default.removeItem(at: spool.root) }
-        do {
-            let old = try DatabaseQueue(path: spool.database.path)
-            try RelayQueue.migrator.migrate(old, upTo: "v2")
-            try old.write { db in
-                for (id, state) in [(7, "purged"), (8, "purged"), (9, "processed"), (10, "quarantined")] {
-                    try db.execute(sql: """
-                        INSERT INTO object (id, receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
-                            modality, route, profile, destinations, state, nextAttemptAt, forwardUnchanged)
-                        VALUES (?, 0, 'CT01', '1.2.840.10008.5.1.4.1.1.2', ?, '1.2.840.10008.1.2.1', 'CT', 'r',
-                            'pass-through', 'a', ?, 0, 1)
-                        """, arguments: [id, "1.2.\(id)", state])
-                }
+        let spool = try makeSpool(queueUpTo: "v2") { db in
+            for (id, state) in [(7, "purged"), (8, "purged"), (9, "processed"), (10, "quarantined")] {
                 try db.execute(sql: """
-                    INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (7, 'a', 'delivered', 0);
-                    INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (8, 'a', 'delivered', 0);
-                    INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (9, 'a', 'pending', 0);
-                    """)
+                    INSERT INTO object (id, receivedAt, callingAETitle, sopClassUID, sopInstanceUID, transferSyntaxUID,
+                        modality, route, profile, destinations, state, nextAttemptAt, forwardUnchanged)
+                    VALUES (?, 0, 'CT01', '1.2.840.10008.5.1.4.1.1.2', ?, '1.2.840.10008.1.2.1', 'CT', 'r',
+                        'pass-through', 'a', ?, 0, 1)
+                    """, arguments: [id, "1.2.\(id)", state])
             }
+            try db.execute(sql: """
+                INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (7, 'a', 'delivered', 0);
+                INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (8, 'a', 'delivered', 0);
+                INSERT INTO delivery (objectID, destination, state, nextAttemptAt) VALUES (9, 'a', 'pending', 0);
+                """)
         }
+        defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
         #expect(try queue.knownObjectIDs() == [9, 10])
         #expect(try queue.counts().objectsByState == ["processed": 1, "quarantined": 1, "purged": 2])
