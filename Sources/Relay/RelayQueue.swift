@@ -207,7 +207,7 @@ public final class RelayQueue: Sendable {
         }
     }
 
-    /// The highest object id ever used (rows are never deleted, and AUTOINCREMENT remembers deleted ones).
+    /// The highest object id ever used (AUTOINCREMENT remembers the ids of rows that `forget` deleted).
     static func highestObjectID(_ database: DatabasePool) throws -> Int64 {
         try database.read { db in
             let rows = try db.value(Int64.self, sql: "SELECT MAX(id) FROM object") ?? 0
@@ -231,12 +231,18 @@ public final class RelayQueue: Sendable {
 
     // MARK: Processing
 
-    /// Claims up to `limit` received objects that are due, marking them `processing`.
+    /// The due received objects, earliest due first. Ordered as the `object_state` index (state, nextAttemptAt,
+    /// then the rowid) runs, so SQLite reads the first `limit` entries and stops; ordered by id alone, it had to
+    /// sort every due row on every claim (with 50,000 waiting after a KME outage, 11.5 ms per claim, inside
+    /// the write lock that the intake's commits wait for).
+    static let claimObjectsSQL = """
+        SELECT * FROM object WHERE state = 'received' AND nextAttemptAt <= ? ORDER BY nextAttemptAt, id LIMIT ?
+        """
+
+    /// Claims up to `limit` received objects that are due, earliest due first, marking them `processing`.
     public func claimForProcessing(limit: Int, now: Date = Date()) throws(RelayError) -> [QueuedObject] {
         try write { db in
-            let rows = try db.rows(
-                sql: "SELECT * FROM object WHERE state = 'received' AND nextAttemptAt <= ? ORDER BY id LIMIT ?",
-                arguments: [now.timeIntervalSince1970, limit])
+            let rows = try db.rows(sql: Self.claimObjectsSQL, arguments: [now.timeIntervalSince1970, limit])
             let objects = rows.map(Self.object(from:))
             for object in objects {
                 try db.run(sql: "UPDATE object SET state = 'processing' WHERE id = ?", arguments: [object.id])
@@ -280,17 +286,22 @@ public final class RelayQueue: Sendable {
 
     // MARK: Sending
 
-    /// Claims up to `limit` due deliveries for one destination, marking them `sending`.
+    /// One destination's due deliveries, earliest due first, in the order of the `delivery_due` index
+    /// (destination, state, nextAttemptAt, then the rowid), for the reason given at `claimObjectsSQL`: when a
+    /// destination comes back after an outage, everything queued for it is due at once, and a claim that sorted
+    /// it all cost 40 ms per 16 deliveries with 50,000 waiting.
+    static let claimDeliveriesSQL = """
+        SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID, o.forwardUnchanged FROM delivery d
+        JOIN object o ON o.id = d.objectID
+        WHERE d.destination = ? AND d.state = 'pending' AND d.nextAttemptAt <= ?
+        ORDER BY d.nextAttemptAt, d.id LIMIT ?
+        """
+
+    /// Claims up to `limit` due deliveries for one destination, earliest due first, marking them `sending`.
     public func claimDeliveries(destination: String, limit: Int, now: Date = Date()) throws(RelayError) -> [Delivery] {
         try write { db in
             let rows = try db.rows(
-                sql: """
-                    SELECT d.*, o.outSopClassUID, o.outSopInstanceUID, o.outTransferSyntaxUID, o.forwardUnchanged FROM delivery d
-                    JOIN object o ON o.id = d.objectID
-                    WHERE d.destination = ? AND d.state = 'pending' AND d.nextAttemptAt <= ?
-                    ORDER BY d.id LIMIT ?
-                    """,
-                arguments: [destination, now.timeIntervalSince1970, limit])
+                sql: Self.claimDeliveriesSQL, arguments: [destination, now.timeIntervalSince1970, limit])
             let deliveries = rows.map(Self.delivery(from:))
             for delivery in deliveries {
                 try db.run(sql: "UPDATE delivery SET state = 'sending' WHERE id = ?", arguments: [delivery.id])

@@ -95,6 +95,44 @@ struct RelayQueueTests {
         #expect(try queue.counts().objectsByState["done"] == 1)
     }
 
+    /// The two claims run while the queue's write lock is held, many times a second, and a backlog (a KME or
+    /// destination outage) makes every row due at once: they must read their first rows off an index, never
+    /// sort all that is due. Earliest due goes first, so an object that was put back comes after one that has
+    /// waited longer.
+    @Test func claimsTakeTheEarliestDueFromTheIndex() throws {
+        let spool = try makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let queue = try RelayQueue(path: spool.database.path)
+        for sql in [RelayQueue.claimObjectsSQL, RelayQueue.claimDeliveriesSQL] {
+            let plan = try queue.database.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql,
+                                 arguments: StatementArguments(sql.contains("d.destination") ? ["a", 0, 1] : [0, 1])
+                ).map { $0["detail"] as String }
+            }
+            #expect(plan.contains { $0.contains("USING INDEX object_state") || $0.contains("USING INDEX delivery_due") },
+                    "\(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        }
+
+        let first = try admit(queue, spool, destinations: ["a"])
+        let second = try admit(queue, spool, destinations: ["a"])
+        #expect(try queue.claimForProcessing(limit: 1).map(\.id) == [first])
+        // The first object's processing failed and was put back, due a moment after the second arrived.
+        _ = try queue.deferProcessing(id: first, retryAt: Date(timeIntervalSinceNow: 0.5), error: "KME unreachable")
+        let later = Date(timeIntervalSinceNow: 60)
+        #expect(try queue.claimForProcessing(limit: 5, now: later).map(\.id) == [second, first])
+        for id in [first, second] {
+            try queue.finishProcessing(id: id, destinations: ["a"], sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+                                       sopInstanceUID: "2.25.\(id)", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian)
+        }
+        let deliveries = try queue.claimDeliveries(destination: "a", limit: 1)
+        #expect(deliveries.map(\.objectID) == [first])
+        let delivery = try #require(deliveries.first)
+        #expect(try queue.markFailedAttempt(delivery, retryAt: Date(timeIntervalSinceNow: 0.5), maxAttempts: 5,
+                                            error: "refused") == .pending)
+        #expect(try queue.claimDeliveries(destination: "a", limit: 5, now: later).map(\.objectID) == [second, first])
+    }
+
     /// `queue purge`: dead letters go; an object with nothing else outstanding is forgotten and named for its
     /// files to be deleted; one still waiting for another destination stays.
     @Test func purgingDeadLettersForgetsFinishedObjectsOnly() throws {
