@@ -289,13 +289,13 @@ public final class RelayNode: Service, Sendable {
 
     func process(_ object: QueuedObject) async {
         let spool = configuration.spool
-        let input = spool.receivedFile(id: object.id)
-        let output = spool.outboxFile(id: object.id)
-        Durable.remove(output.path)  // left over from an attempt that crashed
+        let outputPath = spool.outboxPath(id: object.id)
+        Durable.remove(outputPath)  // left over from an attempt that crashed
         let start = ContinuousClock.now
         do {
-            let result = try await processor.process(object, input: input, output: output)
-            guard Durable.sync(file: output.path), Durable.sync(directory: spool.outbox.path) else {
+            let result = try await processor.process(
+                object, input: spool.receivedFile(id: object.id), output: URL(fileURLWithPath: outputPath))
+            guard Durable.sync(file: outputPath), Durable.sync(directory: spool.outbox.path) else {
                 throw ProcessingFailure.retryable("cannot fsync the outbox file")
             }
             try queue.finishProcessing(
@@ -321,11 +321,11 @@ public final class RelayNode: Service, Sendable {
     func quarantineAfterFailure(_ object: QueuedObject, reason: String) {
         let spool = configuration.spool
         let name = quarantineName()
-        quarantine(file: spool.receivedFile(id: object.id).path, name: name, move: true, reason: reason, facts: [
+        quarantine(file: spool.receivedPath(id: object.id), name: name, move: true, reason: reason, facts: [
             "calling AE": object.callingAETitle, "SOP class": object.sopClassUID, "profile": object.profile,
             "route": object.route, "queue id": "\(object.id)",
         ])
-        Durable.remove(spool.outboxFile(id: object.id).path)
+        Durable.remove(spool.outboxPath(id: object.id))
         try? queue.markQuarantined(id: object.id, error: reason)
         metrics.processingFailed.increment()
         logger.error("processing failed; object quarantined", metadata: [
@@ -374,7 +374,7 @@ public final class RelayNode: Service, Sendable {
                     try? queue.release(Array(batch[index...]))
                     break
                 }
-                let path = configuration.spool.fileToSend(delivery).path
+                let path = configuration.spool.pathToSend(delivery)
                 do {
                     _ = try open.store(path: path, sopClassUID: delivery.sopClassUID,
                                        transferSyntaxUID: delivery.transferSyntaxUID)
@@ -430,7 +430,7 @@ public final class RelayNode: Service, Sendable {
                     break
                 }
                 do {
-                    _ = try writer.deliver(file: configuration.spool.fileToSend(delivery),
+                    _ = try writer.deliver(file: URL(fileURLWithPath: configuration.spool.pathToSend(delivery)),
                                            sopInstanceUID: delivery.sopInstanceUID)
                     counters.forwarded.increment()
                     if try queue.markDelivered(delivery) { objectFinished(delivery.objectID) }
@@ -520,8 +520,8 @@ public final class RelayNode: Service, Sendable {
               let expired = try? queue.sweepDone(before: Date(timeIntervalSinceNow: -configuration.retainDeliveredSeconds))
         else { return }
         for id in expired {
-            Durable.remove(configuration.spool.receivedFile(id: id).path)
-            Durable.remove(configuration.spool.outboxFile(id: id).path)
+            Durable.remove(configuration.spool.receivedPath(id: id))
+            Durable.remove(configuration.spool.outboxPath(id: id))
         }
     }
 }

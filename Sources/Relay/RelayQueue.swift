@@ -142,7 +142,7 @@ public final class RelayQueue: Sendable {
         destinations: [String], forwardUnchanged: Bool = false
     ) throws(RelayError) -> Int64 {
         let id = reservedID ?? ids.next()
-        let target = spool.receivedFile(id: id).path
+        let target = spool.receivedPath(id: id)
         if reservedID == nil {
             guard Durable.move(file, to: target) else {
                 throw .spool(path: target, reason: "cannot move the received object into the spool")

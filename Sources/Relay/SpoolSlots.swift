@@ -49,7 +49,7 @@ final class SpoolSlots: Sendable {
             return state.ready[state.next]
         }
         startBatchIfLow()
-        return id.map { (spool.receivedFile(id: $0).path, $0) }
+        return id.map { (spool.receivedPath(id: $0), $0) }
     }
 
     /// Starts making a batch on `maker` when fewer than `lowWater` are ready, none is being made, and the last
@@ -72,7 +72,7 @@ final class SpoolSlots: Sendable {
             defer { state.ready = []; state.next = 0 }
             return state.ready[state.next...]
         }
-        for id in unused { Durable.remove(spool.receivedFile(id: id).path) }
+        for id in unused { Durable.remove(spool.receivedPath(id: id)) }
     }
 
     private func makeBatch() {
@@ -92,14 +92,14 @@ final class SpoolSlots: Sendable {
         var failure: Int32 = 0
         for _ in 0..<count {
             let id = queue.reserveID()
-            let fd = open(spool.receivedFile(id: id).path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            let fd = open(spool.receivedPath(id: id), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { failure = errno; continue }
             close(fd)
             made.append(id)
         }
         if !made.isEmpty, !Durable.sync(directory: spool.received.path) {
             failure = errno
-            for id in made { Durable.remove(spool.receivedFile(id: id).path) }
+            for id in made { Durable.remove(spool.receivedPath(id: id)) }
             made = []
         }
         if made.isEmpty {

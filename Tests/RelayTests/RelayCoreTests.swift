@@ -95,6 +95,17 @@ struct RelayQueueTests {
         #expect(try queue.counts().objectsByState["done"] == 1)
     }
 
+    /// The per-object paths, built from strings, name the same files as the directories' URLs do.
+    @Test func spoolPathsAreTheDirectoriesFilesById() {
+        let spool = Spool(root: URL(fileURLWithPath: "/var/spool/qkdgate"))
+        for id: Int64 in [1, 42, 9_007_199_254_740_993] {
+            #expect(spool.receivedPath(id: id) == spool.received.appendingPathComponent("\(id).dcm").path)
+            #expect(spool.outboxPath(id: id) == spool.outbox.appendingPathComponent("\(id).dcm").path)
+            #expect(spool.receivedFile(id: id) == spool.received.appendingPathComponent("\(id).dcm"))
+        }
+        #expect(spool.receivedPath(id: 7) == "/var/spool/qkdgate/received/7.dcm")
+    }
+
     /// The two claims run while the queue's write lock is held, many times a second, and a backlog (a KME or
     /// destination outage) makes every row due at once: they must read their first rows off an index, never
     /// sort all that is due. Earliest due goes first, so an object that was put back comes after one that has
@@ -178,7 +189,7 @@ struct RelayQueueTests {
         let toB = try queue.claimDeliveries(destination: "b", limit: 10)
         #expect(toA.map(\.objectID) == [id] && toB.map(\.objectID) == [id])
         #expect(toA.allSatisfy(\.sendsReceivedFile) && toB.allSatisfy(\.sendsReceivedFile))
-        #expect(toA.map(spool.fileToSend) == [spool.receivedFile(id: id)])
+        #expect(toA.map(spool.pathToSend) == [spool.receivedPath(id: id)])
         #expect(toA.first?.sopInstanceUID == "1.2.3" && toA.first?.transferSyntaxUID == TransferSyntaxUID.explicitLittleEndian)
 
         // Files go only in a sweep after the last delivery, never while one is outstanding.
@@ -208,7 +219,7 @@ struct RelayQueueTests {
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let (id, delivery) = try processedDelivery(try RelayQueue(path: spool.database.path), spool)
         #expect(!delivery.sendsReceivedFile)
-        #expect(spool.fileToSend(delivery) == spool.outboxFile(id: id))
+        #expect(spool.pathToSend(delivery) == spool.outboxPath(id: id))
     }
 
     /// A spool written by a node from before migration v2: its pass-through object was moved into the outbox at
@@ -231,7 +242,7 @@ struct RelayQueueTests {
         let queue = try RelayQueue(path: spool.database.path)
         let delivery = try #require(try queue.claimDeliveries(destination: "a", limit: 1).first)
         #expect(delivery.objectID == 41 && !delivery.sendsReceivedFile)
-        #expect(spool.fileToSend(delivery) == spool.outboxFile(id: 41))
+        #expect(spool.pathToSend(delivery) == spool.outboxPath(id: 41))
         #expect(try admit(queue, spool, destinations: ["a"]) > 41)
     }
 
