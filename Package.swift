@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "DICOM", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "DCGANTests", dependencies: ["DCGAN", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
-        .testTarget(name: "RelayTests", dependencies: ["Relay", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Relay", "Protection", "Decryptor", "Demo"], exclude: ["Scripts"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AnalysisTests",

@@ -85,6 +85,15 @@ public struct ObjectProtector: Sendable {
             usedFallback = true
         }
 
+        // The pad first: when the KME has none to give (its link distils keys slowly, or it is down), the object
+        // goes back to the queue before the cipher has spent anything on it. A pad taken for an object that then
+        // fails is never used by anything else.
+        let pad: QKDKey
+        do {
+            pad = try await keySource.newKey(bytes: KeyBundle.size)
+        } catch {
+            throw .keySource(error.description, retryable: error.isRetryable)
+        }
         let key: CipherKey
         let sealed: PixelBuffer
         do {
@@ -97,12 +106,6 @@ public struct ObjectProtector: Sendable {
         let macKey = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
         let bundle = try KeyBundle(cipherSecret: key.secret, macKey: macKey, originalSOPInstanceUID: originalUID).encoded()
 
-        let pad: QKDKey
-        do {
-            pad = try await keySource.newKey(bytes: KeyBundle.size)
-        } catch {
-            throw .keySource(error.description, retryable: error.isRetryable)
-        }
         let wrapped: [UInt8]
         do { wrapped = try KeyWrap.wrap(bundle, with: pad) } catch { throw .keySource("\(error)", retryable: false) }
 

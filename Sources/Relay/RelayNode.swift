@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 import Prometheus
+import Synchronization
 
 /// The decision about one received object, taken synchronously on the association's thread.
 public enum IntakeDecision: Sendable, Equatable {
@@ -105,6 +106,7 @@ public final class RelayNode: Service, Sendable {
     let sweepBell = Doorbell()
     let stopping = StopFlag()
     let quarantineCounter = SequenceCounter()
+    let processingPause: ProcessingPause
     /// Held from `init` until the node is released, so no second node recovers this spool under it.
     let spoolLock: SpoolLock
 
@@ -125,6 +127,7 @@ public final class RelayNode: Service, Sendable {
         self.processor = processor
         self.metrics = metrics
         self.logger = logger
+        self.processingPause = ProcessingPause(policy: configuration.processingRetry)
     }
 
     public func run() async throws {
@@ -272,6 +275,11 @@ public final class RelayNode: Service, Sendable {
 
     func workerLoop() async {
         while !stopping.isSet {
+            if let pause = processingPause.remaining() {
+                // In slices, so that a shutdown does not wait for the end of the pause; a cancelled task stops.
+                do { try await Task.sleep(for: min(pause, .milliseconds(250))) } catch { return }
+                continue
+            }
             let seen = workBell.current
             let claimed: [QueuedObject]
             do { claimed = try queue.claimForProcessing(limit: 1) } catch {
@@ -303,13 +311,19 @@ public final class RelayNode: Service, Sendable {
                 sopInstanceUID: result.sopInstanceUID, transferSyntaxUID: result.transferSyntaxUID)
             metrics.processed.increment()
             metrics.processSeconds.record(ContinuousClock.now - start)
+            processingPause.succeeded()
             sendBell.ring()
         } catch let failure as ProcessingFailure {
             switch failure {
             case let .retryable(reason):
-                let delay = configuration.processingRetry.delay(afterAttempt: 1)
+                // The object backs off by its own attempts; the workers pause too (see `ProcessingPause`).
+                let delay = configuration.processingRetry.delay(afterAttempt: object.attempts + 1)
                 _ = try? queue.deferProcessing(id: object.id, retryAt: Date(timeIntervalSinceNow: delay), error: reason)
-                logger.info("processing deferred", metadata: ["id": "\(object.id)", "reason": "\(reason)"])
+                let pause = processingPause.failed()
+                logger.info("processing deferred", metadata: [
+                    "id": "\(object.id)", "reason": "\(reason)", "retry in": "\(delay) s",
+                    "workers paused for": "\(pause) s",
+                ])
             case let .permanent(reason):
                 quarantineAfterFailure(object, reason: reason)
             }
@@ -568,3 +582,41 @@ extension Thread {
         return handle
     }
 }
+
+/// The processing workers' node-wide pause after a retryable failure. Such failures come from what every object
+/// needs — the KME has no key (its link distils them slowly, or it is down), the disk will not flush — so the
+/// next objects in the queue would fail the same way, each after being read and decoded: without the pause,
+/// a gateway with a few hundred objects waiting for keys retried every one of them each second and kept both
+/// cores busy doing so, slowing its own C-STORE intake. Consecutive failures lengthen the pause by the
+/// processing retry policy (1, 2, 4 … 30 s by default); the first success ends it.
+final class ProcessingPause: Sendable {
+    let policy: RetryPolicy
+    private let state = Mutex<(failures: Int, until: ContinuousClock.Instant?)>((0, nil))
+
+    init(policy: RetryPolicy) { self.policy = policy }
+
+    /// How long the workers still wait before claiming the next object; nil when they need not.
+    func remaining() -> Duration? {
+        state.withLock { state in
+            guard let until = state.until else { return nil }
+            let left = until - ContinuousClock.now
+            return left > .zero ? left : nil
+        }
+    }
+
+    /// Books a retryable failure; returns the pause in seconds.
+    @discardableResult
+    func failed() -> Double {
+        state.withLock { state in
+            state.failures += 1
+            let seconds = policy.delay(afterAttempt: state.failures)
+            state.until = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+            return seconds
+        }
+    }
+
+    func succeeded() {
+        state.withLock { state in state = (0, nil) }
+    }
+}
+

@@ -14,6 +14,8 @@ public struct QueuedObject: Sendable, Hashable {
     public var route: String
     public var profile: String
     public var destinations: [String]
+    /// Processing attempts that failed retryably so far (the object's backoff grows with them).
+    public var attempts: Int = 0
 }
 
 /// A delivery of one processed object to one destination.
@@ -542,7 +544,8 @@ public final class RelayQueue: Sendable {
             id: row["id"], receivedAt: Date(timeIntervalSince1970: row["receivedAt"]),
             callingAETitle: row["callingAETitle"], sopClassUID: row["sopClassUID"], sopInstanceUID: row["sopInstanceUID"],
             transferSyntaxUID: row["transferSyntaxUID"], modality: row["modality"], route: row["route"],
-            profile: row["profile"], destinations: destinations.split(separator: "\n").map(String.init))
+            profile: row["profile"], destinations: destinations.split(separator: "\n").map(String.init),
+            attempts: row["attempts"])
     }
 
     static func delivery(from row: Row) -> Delivery {

@@ -131,7 +131,9 @@ struct RelayQueueTests {
         // The first object's processing failed and was put back, due a moment after the second arrived.
         _ = try queue.deferProcessing(id: first, retryAt: Date(timeIntervalSinceNow: 0.5), error: "KME unreachable")
         let later = Date(timeIntervalSinceNow: 60)
-        #expect(try queue.claimForProcessing(limit: 5, now: later).map(\.id) == [second, first])
+        let again = try queue.claimForProcessing(limit: 5, now: later)
+        #expect(again.map(\.id) == [second, first])
+        #expect(again.map(\.attempts) == [0, 1], "a claimed object says how often it was put back (its backoff)")
         for id in [first, second] {
             try queue.finishProcessing(id: id, destinations: ["a"], sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
                                        sopInstanceUID: "2.25.\(id)", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian)
