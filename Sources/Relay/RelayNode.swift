@@ -106,7 +106,7 @@ public final class RelayNode: Service, Sendable {
     let sweepBell = Doorbell()
     let stopping = StopFlag()
     let quarantineCounter = SequenceCounter()
-    let processingPause: ProcessingPause
+    let processingPause: RetryPause
     /// Held from `init` until the node is released, so no second node recovers this spool under it.
     let spoolLock: SpoolLock
 
@@ -127,7 +127,7 @@ public final class RelayNode: Service, Sendable {
         self.processor = processor
         self.metrics = metrics
         self.logger = logger
-        self.processingPause = ProcessingPause(policy: configuration.processingRetry)
+        self.processingPause = RetryPause(policy: configuration.processingRetry)
     }
 
     public func run() async throws {
@@ -316,7 +316,7 @@ public final class RelayNode: Service, Sendable {
         } catch let failure as ProcessingFailure {
             switch failure {
             case let .retryable(reason):
-                // The object backs off by its own attempts; the workers pause too (see `ProcessingPause`).
+                // The object backs off by its own attempts; the workers pause too (see `RetryPause`).
                 let delay = configuration.processingRetry.delay(afterAttempt: object.attempts + 1)
                 _ = try? queue.deferProcessing(id: object.id, retryAt: Date(timeIntervalSinceNow: delay), error: reason)
                 let pause = processingPause.failed()
@@ -358,7 +358,14 @@ public final class RelayNode: Service, Sendable {
         var lastUse = Date()
         var known: Set<ProposedContext> = []
         let counters = DeliveryCounters(metrics, destination)
+        let pause = RetryPause(policy: configuration.delivery)
         while !stopping.isSet {
+            if let left = pause.remaining() {
+                // In slices, so that a shutdown does not wait for the end of the pause.
+                let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) * 1e-18
+                Thread.sleep(forTimeInterval: min(seconds, 0.25))
+                continue
+            }
             let batch = claimOrWait(destination)
             if batch.isEmpty {
                 if association != nil && Date().timeIntervalSince(lastUse) > 5 { association = nil }
@@ -377,8 +384,10 @@ public final class RelayNode: Service, Sendable {
                         counters.retried.increment()
                         recordTransient(delivery, reason: "\(error)", policy: configuration.delivery, deadCounter: counters.dead)
                     }
+                    let seconds = pause.failed()
                     logger.warning("destination unreachable; will retry", metadata: [
                         "destination": "\(destination.name)", "error": "\(error)", "waiting": "\(batch.count)",
+                        "sender paused for": "\(seconds) s",
                     ])
                     continue
                 }
@@ -393,6 +402,7 @@ public final class RelayNode: Service, Sendable {
                     _ = try open.store(path: path, sopClassUID: delivery.sopClassUID,
                                        transferSyntaxUID: delivery.transferSyntaxUID)
                     lastUse = Date()
+                    pause.succeeded()
                     counters.forwarded.increment()
                     if try queue.markDelivered(delivery) { objectFinished(delivery.objectID) }
                 } catch let failure as SendFailure {
@@ -400,6 +410,7 @@ public final class RelayNode: Service, Sendable {
                     if case .transient = failure {
                         try? queue.release(Array(batch[(index + 1)...]))
                         association = nil
+                        pause.failed()
                     } else if !open.isOpen {
                         association = nil
                     }
@@ -583,13 +594,14 @@ extension Thread {
     }
 }
 
-/// The processing workers' node-wide pause after a retryable failure. Such failures come from what every object
-/// needs — the KME has no key (its link distils them slowly, or it is down), the disk will not flush — so the
-/// next objects in the queue would fail the same way, each after being read and decoded: without the pause,
-/// a gateway with a few hundred objects waiting for keys retried every one of them each second and kept both
-/// cores busy doing so, slowing its own C-STORE intake. Consecutive failures lengthen the pause by the
-/// processing retry policy (1, 2, 4 … 30 s by default); the first success ends it.
-final class ProcessingPause: Sendable {
+/// A pause after a retryable failure of something every queued object needs: for the processing workers, the
+/// KME (no key: its link distils them slowly, or it is down) or the disk; for a destination's senders, the
+/// destination (unreachable, out of resources). The next objects in the queue would fail the same way: without
+/// the pause, a gateway with a few hundred objects waiting for keys retried every one of them each second and
+/// kept both cores busy doing so, and a sender went through every pending delivery of a down destination, a
+/// connection attempt and a log line per 16. Consecutive failures lengthen the pause by the retry policy
+/// (1, 2, 4 … up to its cap); the first success ends it.
+final class RetryPause: Sendable {
     let policy: RetryPolicy
     private let state = Mutex<(failures: Int, until: ContinuousClock.Instant?)>((0, nil))
 

@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import GRDB
 import Logging
 import ServiceLifecycle
 @testable import Relay
@@ -9,7 +13,7 @@ import Testing
 @Suite("Processing pause", .serialized)
 struct ProcessingPauseTests {
     @Test func pauseGrowsWithConsecutiveFailuresAndEndsOnSuccess() throws {
-        let pause = ProcessingPause(policy: RetryPolicy(initialDelay: 1, multiplier: 2, maxDelay: 5, maxAttempts: 0))
+        let pause = RetryPause(policy: RetryPolicy(initialDelay: 1, multiplier: 2, maxDelay: 5, maxAttempts: 0))
         #expect(pause.remaining() == nil)
         #expect([pause.failed(), pause.failed(), pause.failed(), pause.failed()] == [1, 2, 4, 5])
         let left = try #require(pause.remaining())
@@ -70,5 +74,63 @@ struct ProcessingPauseTests {
         // Two workers fail at once (pause 1 s after the second failure), then at most two per pause: 1 s, 2 s.
         let calls = processor.calls.withLock { $0 }
         #expect(calls >= 2 && calls <= 6, "\(calls) processing attempts in 3 s")
+    }
+}
+
+/// What a destination's sender does while the destination cannot be reached.
+@Suite("Sender pause", .serialized)
+struct SenderPauseTests {
+    /// 100 objects for a destination whose port nobody listens on, one association. Without the pause the sender
+    /// went through all of them at once (a connection attempt per 16, every delivery's attempt booked), and again
+    /// as each came due; with it, one batch per pause (1 s, 2 s …).
+    @Test func anUnreachableDestinationIsTriedOneBatchPerPause() async throws {
+        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("sender-pause-\(UUID().uuidString)"))
+        try spool.prepare()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let queue = try RelayQueue(path: spool.database.path)
+        for _ in 0..<100 {
+            let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
+            _ = FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
+            _ = try queue.admit(file: file, spool: spool, callingAETitle: "CT01", sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+                                sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
+                                modality: "CT", route: "r", profile: "pass-through", destinations: ["down"],
+                                forwardUnchanged: true)
+        }
+        // A port that was free a moment ago: connections to it are refused at once.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        let downPort = Int(UInt16(bigEndian: address.sin_port))
+        close(listener)
+        try #require(downPort > 0)
+
+        var ran = false
+        for _ in 0..<5 where !ran {
+            let configuration = RelayConfiguration(
+                scp: StorageSCPConfiguration(aeTitle: "NODE", port: Int.random(in: 20000...40000), allowedCallingAETitles: []),
+                spool: spool,
+                destinations: [Destination(name: "down", aeTitle: "PACS", host: "127.0.0.1", port: downPort, associations: 1)],
+                delivery: RetryPolicy(initialDelay: 1, multiplier: 2, maxDelay: 30, maxAttempts: 0),
+                workers: 1)
+            let node = try RelayNode(configuration: configuration, intake: ProcessingPauseTests.AcceptAll(),
+                                     processor: ProcessingPauseTests.KeylessProcessor(), logger: Logger(label: "test"))
+            let group = ServiceGroup(services: [node], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+            let run = Task { try await group.run() }
+            try await Task.sleep(for: .seconds(3.5))
+            await group.triggerGracefulShutdown()
+            ran = (try? await run.value) != nil
+        }
+        try #require(ran, "the node did not run")
+        let attempts = try await queue.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT SUM(attempts) FROM delivery") ?? 0
+        }
+        // Batches of 16 at 0, 1 and 3 s: 48 attempts. Without the pause: 100 at once and 100 more a second later.
+        #expect(attempts >= 16 && attempts <= 48, "\(attempts) delivery attempts in 3.5 s")
+        #expect(try queue.counts().pendingByDestination["down"] == 100, "nothing is lost or given up meanwhile")
     }
 }
