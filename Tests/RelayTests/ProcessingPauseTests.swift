@@ -39,38 +39,17 @@ struct ProcessingPauseTests {
     }
 
     /// Twenty objects wait for keys that do not come. Without the pause every one of them was tried at once and
-    /// then again every second (20+ calls in the first moment); with it, the workers try a few and wait.
+    /// then again as it came due (120 calls in 3 s); with it, the workers try a few and wait.
     @Test func keylessObjectsAreNotRetriedInAStorm() async throws {
-        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("pause-\(UUID().uuidString)"))
-        try spool.prepare()
+        let spool = try PauseTestNode.spool("pause")
         defer { try? FileManager.default.removeItem(at: spool.root) }
-        do {
-            let queue = try RelayQueue(path: spool.database.path)
-            for _ in 0..<20 {
-                let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
-                _ = FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
-                _ = try queue.admit(file: file, spool: spool, callingAETitle: "CT01", sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
-                                    sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
-                                    modality: "CT", route: "r", profile: "qkd-hybrid", destinations: ["a"])
-            }
-        }
+        try PauseTestNode.admit(20, into: RelayQueue(path: spool.database.path), spool, destination: "a",
+                                forwardUnchanged: false)
         let processor = KeylessProcessor()
-        let retry = RetryPolicy(initialDelay: 0.5, multiplier: 2, maxDelay: 30, maxAttempts: 0)
-        var ran = false
-        for _ in 0..<5 where !ran {
-            let configuration = RelayConfiguration(
-                scp: StorageSCPConfiguration(aeTitle: "NODE", port: Int.random(in: 20000...40000), allowedCallingAETitles: []),
-                spool: spool, destinations: [], delivery: RetryPolicy(), processingRetry: retry, workers: 2)
-            let node = try RelayNode(configuration: configuration, intake: AcceptAll(), processor: processor,
-                                     logger: Logger(label: "test"))
-            let group = ServiceGroup(services: [node], gracefulShutdownSignals: [], logger: Logger(label: "test"))
-            let run = Task { try await group.run() }
-            try await Task.sleep(for: .seconds(3))
-            await group.triggerGracefulShutdown()
-            // A port that was taken ends the run at once with an error: try another.
-            ran = (try? await run.value) != nil
-        }
-        try #require(ran, "the node did not run")
+        try await PauseTestNode.run(
+            spool: spool, destinations: [],
+            processingRetry: RetryPolicy(initialDelay: 0.5, multiplier: 2, maxDelay: 30, maxAttempts: 0),
+            workers: 2, processor: processor, seconds: 3)
         // Two workers fail at once (pause 1 s after the second failure), then at most two per pause: 1 s, 2 s.
         let calls = processor.calls.withLock { $0 }
         #expect(calls >= 2 && calls <= 6, "\(calls) processing attempts in 3 s")
@@ -84,18 +63,10 @@ struct SenderPauseTests {
     /// went through all of them at once (a connection attempt per 16, every delivery's attempt booked), and again
     /// as each came due; with it, one batch per pause (1 s, 2 s …).
     @Test func anUnreachableDestinationIsTriedOneBatchPerPause() async throws {
-        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("sender-pause-\(UUID().uuidString)"))
-        try spool.prepare()
+        let spool = try PauseTestNode.spool("sender-pause")
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
-        for _ in 0..<100 {
-            let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
-            _ = FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
-            _ = try queue.admit(file: file, spool: spool, callingAETitle: "CT01", sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
-                                sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
-                                modality: "CT", route: "r", profile: "pass-through", destinations: ["down"],
-                                forwardUnchanged: true)
-        }
+        try PauseTestNode.admit(100, into: queue, spool, destination: "down", forwardUnchanged: true)
         // A port that was free a moment ago: connections to it are refused at once.
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
@@ -109,28 +80,61 @@ struct SenderPauseTests {
         close(listener)
         try #require(downPort > 0)
 
-        var ran = false
-        for _ in 0..<5 where !ran {
-            let configuration = RelayConfiguration(
-                scp: StorageSCPConfiguration(aeTitle: "NODE", port: Int.random(in: 20000...40000), allowedCallingAETitles: []),
-                spool: spool,
-                destinations: [Destination(name: "down", aeTitle: "PACS", host: "127.0.0.1", port: downPort, associations: 1)],
-                delivery: RetryPolicy(initialDelay: 1, multiplier: 2, maxDelay: 30, maxAttempts: 0),
-                workers: 1)
-            let node = try RelayNode(configuration: configuration, intake: ProcessingPauseTests.AcceptAll(),
-                                     processor: ProcessingPauseTests.KeylessProcessor(), logger: Logger(label: "test"))
-            let group = ServiceGroup(services: [node], gracefulShutdownSignals: [], logger: Logger(label: "test"))
-            let run = Task { try await group.run() }
-            try await Task.sleep(for: .seconds(3.5))
-            await group.triggerGracefulShutdown()
-            ran = (try? await run.value) != nil
-        }
-        try #require(ran, "the node did not run")
+        try await PauseTestNode.run(
+            spool: spool,
+            destinations: [Destination(name: "down", aeTitle: "PACS", host: "127.0.0.1", port: downPort, associations: 1)],
+            delivery: RetryPolicy(initialDelay: 1, multiplier: 2, maxDelay: 30, maxAttempts: 0),
+            workers: 1, processor: ProcessingPauseTests.KeylessProcessor(), seconds: 3.5)
         let attempts = try await queue.database.read { db in
             try Int.fetchOne(db, sql: "SELECT SUM(attempts) FROM delivery") ?? 0
         }
-        // Batches of 16 at 0, 1 and 3 s: 48 attempts. Without the pause: 100 at once and 100 more a second later.
+        // Batches of 16 at 0, 1 and 3 s: 48 attempts. Without the pause it made 300 (all 100 at once, then as they came due).
         #expect(attempts >= 16 && attempts <= 48, "\(attempts) delivery attempts in 3.5 s")
         #expect(try queue.counts().pendingByDestination["down"] == 100, "nothing is lost or given up meanwhile")
+    }
+}
+
+/// A spool with queued objects, and a node run over it for a while, for the pause tests.
+enum PauseTestNode {
+    static func spool(_ name: String) throws -> Spool {
+        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)"))
+        try spool.prepare()
+        return spool
+    }
+
+    /// Admits `count` objects for destination `destination`; `forwardUnchanged` makes their deliveries pending
+    /// at once (pass-through), otherwise they wait for the workers.
+    static func admit(_ count: Int, into queue: RelayQueue, _ spool: Spool, destination: String,
+                      forwardUnchanged: Bool) throws {
+        for _ in 0..<count {
+            let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
+            _ = FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
+            _ = try queue.admit(file: file, spool: spool, callingAETitle: "CT01", sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+                                sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
+                                modality: "CT", route: "r", profile: forwardUnchanged ? "pass-through" : "qkd-hybrid",
+                                destinations: [destination], forwardUnchanged: forwardUnchanged)
+        }
+    }
+
+    /// Runs a node over `spool` as a service, as `qkdgate serve` does, for `seconds`, then shuts it down
+    /// gracefully. Its storage SCP listens on a random port; a port that is taken ends the run at once with an
+    /// error, and another is tried.
+    static func run(spool: Spool, destinations: [Destination], delivery: RetryPolicy = RetryPolicy(),
+                    processingRetry: RetryPolicy = RetryPolicy(), workers: Int, processor: any ObjectProcessor,
+                    seconds: Double) async throws {
+        for _ in 0..<5 {
+            let configuration = RelayConfiguration(
+                scp: StorageSCPConfiguration(aeTitle: "NODE", port: Int.random(in: 20000...40000), allowedCallingAETitles: []),
+                spool: spool, destinations: destinations, delivery: delivery, processingRetry: processingRetry,
+                workers: workers)
+            let node = try RelayNode(configuration: configuration, intake: ProcessingPauseTests.AcceptAll(),
+                                     processor: processor, logger: Logger(label: "test"))
+            let group = ServiceGroup(services: [node], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+            let run = Task { try await group.run() }
+            try await Task.sleep(for: .seconds(seconds))
+            await group.triggerGracefulShutdown()
+            if (try? await run.value) != nil { return }
+        }
+        Issue.record("the node did not run")
     }
 }
