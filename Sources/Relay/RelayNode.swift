@@ -607,7 +607,7 @@ final class RetryPause: Sendable {
 
     init(policy: RetryPolicy) { self.policy = policy }
 
-    /// How long the workers still wait before claiming the next object; nil when they need not.
+    /// How much of the pause is left (the workers or the sender claim nothing meanwhile); nil when none.
     func remaining() -> Duration? {
         state.withLock { state in
             guard let until = state.until else { return nil }
