@@ -145,9 +145,11 @@ public final class RelayNode: Service, Sendable {
         let scpDone = Thread.launch(name: "storage-scp") { scp.runBlocking() }
         var senders: [ThreadHandle] = []
         for destination in configuration.destinations {
+            // One pause per destination: while it is down, its associations' threads wait together.
+            let pause = RetryPause(policy: configuration.delivery)
             for index in 0..<max(1, destination.associations) {
                 senders.append(Thread.launch(name: "sender-\(destination.name)-\(index)") { [self] in
-                    senderLoop(destination)
+                    senderLoop(destination, pause: pause)
                 })
             }
         }
@@ -349,7 +351,7 @@ public final class RelayNode: Service, Sendable {
 
     // MARK: Sending (one OS thread per association)
 
-    func senderLoop(_ destination: Destination) {
+    func senderLoop(_ destination: Destination, pause: RetryPause) {
         if let directory = destination.directory {
             folderLoop(destination, writer: FolderWriter(root: URL(fileURLWithPath: directory, isDirectory: true)))
             return
@@ -358,7 +360,6 @@ public final class RelayNode: Service, Sendable {
         var lastUse = Date()
         var known: Set<ProposedContext> = []
         let counters = DeliveryCounters(metrics, destination)
-        let pause = RetryPause(policy: configuration.delivery)
         while !stopping.isSet {
             if let left = pause.remaining() {
                 // In slices, so that a shutdown does not wait for the end of the pause.
