@@ -333,10 +333,7 @@ public final class RelayQueue: Sendable {
             try db.run(
                 sql: "UPDATE delivery SET state = 'delivered', deliveredAt = ?, lastError = NULL WHERE id = ?",
                 arguments: [now, delivery.id])
-            let open = try db.value(
-                Int.self, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'",
-                arguments: [delivery.objectID]) ?? 0
-            if open == 0 {
+            if try Self.hasNothingOutstanding(db, objectID: delivery.objectID) {
                 try db.run(sql: "UPDATE object SET state = 'done', finishedAt = ? WHERE id = ?",
                                arguments: [now, delivery.objectID])
                 return true
@@ -414,6 +411,13 @@ public final class RelayQueue: Sendable {
         }
     }
 
+    /// Whether every delivery the object still has is delivered (the object is finished).
+    private static func hasNothingOutstanding(_ db: Database, objectID id: Int64) throws -> Bool {
+        let open = try db.value(
+            Int.self, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'", arguments: [id])
+        return (open ?? 0) == 0
+    }
+
     /// Deletes a finished object's row and its deliveries and counts it in the `purged` tally. The queue holds
     /// only what is still to do (and quarantined objects): a row kept per object ever received would grow the
     /// file without end, make every count of the queue (`counts()`, once a second for the depth gauge) slower
@@ -462,9 +466,7 @@ public final class RelayQueue: Sendable {
             let purged = db.changesCount
             var finished: [Int64] = []
             for id in objectIDs {
-                let open = try db.value(
-                    Int.self, sql: "SELECT COUNT(*) FROM delivery WHERE objectID = ? AND state != 'delivered'", arguments: [id]) ?? 0
-                if open == 0 {
+                if try Self.hasNothingOutstanding(db, objectID: id) {
                     try Self.forget(db, objectID: id)
                     finished.append(id)
                 }

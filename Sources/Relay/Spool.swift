@@ -27,7 +27,7 @@ public struct Spool: Sendable {
     public let database: URL
     public let lockFile: URL
     // The per-object paths are built from strings: a URL's appendingPathComponent costs about 5 µs, and the
-    // relay names an object's files some ten times on its way through (3.5 % of a pass-through gateway's CPU).
+    // relay names an object's files some fourteen times on its way through (3.5 % of a pass-through gateway's CPU).
     private let receivedPrefix: String
     private let outboxPrefix: String
 

@@ -41,10 +41,10 @@ struct ProcessingPauseTests {
     /// Twenty objects wait for keys that do not come. Without the pause every one of them was tried at once and
     /// then again as it came due (120 calls in 3 s); with it, the workers try a few and wait.
     @Test func keylessObjectsAreNotRetriedInAStorm() async throws {
-        let spool = try PauseTestNode.spool("pause")
+        let spool = try makeTestSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
-        try PauseTestNode.admit(20, into: RelayQueue(path: spool.database.path), spool, destination: "a",
-                                forwardUnchanged: false)
+        let queue = try RelayQueue(path: spool.database.path)
+        for _ in 0..<20 { try admitTestObject(queue, spool, destinations: ["a"]) }
         let processor = KeylessProcessor()
         try await PauseTestNode.run(
             spool: spool, destinations: [],
@@ -64,10 +64,10 @@ struct SenderPauseTests {
     /// and again as each came due; with it, one batch per pause (1 s, 2 s …), the destination's two sender
     /// threads pausing together (at most two batches, one per thread, before the first failure is booked).
     @Test func anUnreachableDestinationIsTriedOneBatchPerPause() async throws {
-        let spool = try PauseTestNode.spool("sender-pause")
+        let spool = try makeTestSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
-        try PauseTestNode.admit(100, into: queue, spool, destination: "down", forwardUnchanged: true)
+        for _ in 0..<100 { try admitTestObject(queue, spool, destinations: ["down"], forwardUnchanged: true) }
         // A port that was free a moment ago: connections to it are refused at once.
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
@@ -96,28 +96,8 @@ struct SenderPauseTests {
     }
 }
 
-/// A spool with queued objects, and a node run over it for a while, for the pause tests.
+/// A node run over a spool for a while, for the pause tests.
 enum PauseTestNode {
-    static func spool(_ name: String) throws -> Spool {
-        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)"))
-        try spool.prepare()
-        return spool
-    }
-
-    /// Admits `count` objects for destination `destination`; `forwardUnchanged` makes their deliveries pending
-    /// at once (pass-through), otherwise they wait for the workers.
-    static func admit(_ count: Int, into queue: RelayQueue, _ spool: Spool, destination: String,
-                      forwardUnchanged: Bool) throws {
-        for _ in 0..<count {
-            let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
-            _ = FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
-            _ = try queue.admit(file: file, spool: spool, callingAETitle: "CT01", sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
-                                sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
-                                modality: "CT", route: "r", profile: forwardUnchanged ? "pass-through" : "qkd-hybrid",
-                                destinations: [destination], forwardUnchanged: forwardUnchanged)
-        }
-    }
-
     /// Runs a node over `spool` as a service, as `qkdgate serve` does, for `seconds`, then shuts it down
     /// gracefully. Its storage SCP listens on a random port; a port that is taken ends the run at once with an
     /// error, and another is tried.

@@ -34,18 +34,34 @@ struct RetryPolicyTests {
     }
 }
 
+/// A fresh spool under the temporary directory; the caller removes its root.
+func makeTestSpool() throws -> Spool {
+    let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)"))
+    try spool.prepare()
+    return spool
+}
+
+/// Admits a four-byte object (CT, route "r", profile pass-through) for `destinations` and returns its id;
+/// `forwardUnchanged` makes its deliveries pending at once, otherwise it waits for the workers.
+@discardableResult
+func admitTestObject(_ queue: RelayQueue, _ spool: Spool, destinations: [String], forwardUnchanged: Bool = false) throws
+    -> Int64
+{
+    let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
+    _ = FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
+    return try queue.admit(file: file, spool: spool, callingAETitle: "CT01", sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+                           sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
+                           modality: "CT", route: "r", profile: "pass-through", destinations: destinations,
+                           forwardUnchanged: forwardUnchanged)
+}
+
 @Suite("Durable queue")
 struct RelayQueueTests {
-    func makeSpool() throws -> Spool {
-        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)"))
-        try spool.prepare()
-        return spool
-    }
 
     /// A spool whose queue an older node left: made by the migrations up to `version`, holding the rows `fill`
     /// writes (closed again before the test opens it as today's node would).
     func makeSpool(queueUpTo version: String, _ fill: (Database) throws -> Void) throws -> Spool {
-        let spool = try makeSpool()
+        let spool = try makeTestSpool()
         let old = try DatabaseQueue(path: spool.database.path)
         try RelayQueue.migrator.migrate(old, upTo: version)
         try old.write(fill)
@@ -53,19 +69,11 @@ struct RelayQueueTests {
         return spool
     }
 
-    func admit(_ queue: RelayQueue, _ spool: Spool, destinations: [String]) throws -> Int64 {
-        let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
-        FileManager.default.createFile(atPath: file, contents: Data("DICM".utf8))
-        return try queue.admit(file: file, spool: spool, callingAETitle: "CT01", sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
-                               sopInstanceUID: "1.2.3", transferSyntaxUID: TransferSyntaxUID.explicitLittleEndian,
-                               modality: "CT", route: "r", profile: "pass-through", destinations: destinations)
-    }
-
     @Test func objectLifecycleAcrossRestart() throws {
-        let spool = try makeSpool()
+        let spool = try makeTestSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         var queue = try RelayQueue(path: spool.database.path)
-        let id = try admit(queue, spool, destinations: ["a", "b"])
+        let id = try admitTestObject(queue, spool, destinations: ["a", "b"])
         #expect(FileManager.default.fileExists(atPath: spool.receivedFile(id: id).path))
         #expect(try queue.claimForProcessing(limit: 5).map(\.id) == [id])
         #expect(try queue.claimForProcessing(limit: 5).isEmpty, "a claimed object is not handed out twice")
@@ -111,22 +119,22 @@ struct RelayQueueTests {
     /// sort all that is due. Earliest due goes first, so an object that was put back comes after one that has
     /// waited longer.
     @Test func claimsTakeTheEarliestDueFromTheIndex() throws {
-        let spool = try makeSpool()
+        let spool = try makeTestSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
         for sql in [RelayQueue.claimObjectsSQL, RelayQueue.claimDeliveriesSQL] {
             let plan = try queue.database.read { db in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql,
-                                 arguments: StatementArguments(sql.contains("d.destination") ? ["a", 0, 1] : [0, 1])
-                ).map { $0["detail"] as String }
+                // The statements' only question marks are their parameters; bound to NULL for the plan.
+                let arguments = StatementArguments([DatabaseValue?](repeating: nil, count: sql.filter { $0 == "?" }.count))
+                return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
             }
             #expect(plan.contains { $0.contains("USING INDEX object_state") || $0.contains("USING INDEX delivery_due") },
                     "\(plan)")
             #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
         }
 
-        let first = try admit(queue, spool, destinations: ["a"])
-        let second = try admit(queue, spool, destinations: ["a"])
+        let first = try admitTestObject(queue, spool, destinations: ["a"])
+        let second = try admitTestObject(queue, spool, destinations: ["a"])
         #expect(try queue.claimForProcessing(limit: 1).map(\.id) == [first])
         // The first object's processing failed and was put back, due a moment after the second arrived.
         _ = try queue.deferProcessing(id: first, retryAt: Date(timeIntervalSinceNow: 0.5), error: "KME unreachable")
@@ -149,11 +157,11 @@ struct RelayQueueTests {
     /// `queue purge`: dead letters go; an object with nothing else outstanding is forgotten and named for its
     /// files to be deleted; one still waiting for another destination stays.
     @Test func purgingDeadLettersForgetsFinishedObjectsOnly() throws {
-        let spool = try makeSpool()
+        let spool = try makeTestSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
-        let finished = try admit(queue, spool, destinations: ["a", "b"])
-        let waiting = try admit(queue, spool, destinations: ["a", "b"])
+        let finished = try admitTestObject(queue, spool, destinations: ["a", "b"])
+        let waiting = try admitTestObject(queue, spool, destinations: ["a", "b"])
         for id in [finished, waiting] {
             _ = try queue.claimForProcessing(limit: 1)
             try queue.finishProcessing(id: id, destinations: ["a", "b"], sopClassUID: "x", sopInstanceUID: "y", transferSyntaxUID: "z")
@@ -174,7 +182,7 @@ struct RelayQueueTests {
     }
 
     @Test func unchangedObjectsAreSentFromTheirReceivedFile() throws {
-        let spool = try makeSpool()
+        let spool = try makeTestSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
         let file = spool.incoming.appendingPathComponent("\(UUID().uuidString).part").path
@@ -210,14 +218,14 @@ struct RelayQueueTests {
 
     /// Admits one object for destination "a", processes it, and claims its delivery.
     func processedDelivery(_ queue: RelayQueue, _ spool: Spool) throws -> (id: Int64, delivery: Delivery) {
-        let id = try admit(queue, spool, destinations: ["a"])
+        let id = try admitTestObject(queue, spool, destinations: ["a"])
         _ = try queue.claimForProcessing(limit: 1)
         try queue.finishProcessing(id: id, destinations: ["a"], sopClassUID: "x", sopInstanceUID: "y", transferSyntaxUID: "z")
         return (id, try #require(try queue.claimDeliveries(destination: "a", limit: 1).first))
     }
 
     @Test func processedObjectsAreSentFromTheOutbox() throws {
-        let spool = try makeSpool()
+        let spool = try makeTestSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let (id, delivery) = try processedDelivery(try RelayQueue(path: spool.database.path), spool)
         #expect(!delivery.sendsReceivedFile)
@@ -245,7 +253,7 @@ struct RelayQueueTests {
         let delivery = try #require(try queue.claimDeliveries(destination: "a", limit: 1).first)
         #expect(delivery.objectID == 41 && !delivery.sendsReceivedFile)
         #expect(spool.pathToSend(delivery) == spool.outboxPath(id: 41))
-        #expect(try admit(queue, spool, destinations: ["a"]) > 41)
+        #expect(try admitTestObject(queue, spool, destinations: ["a"]) > 41)
     }
 
     /// Version 2 kept swept objects as `purged` rows for good; opening such a queue deletes them (their files
@@ -271,13 +279,13 @@ struct RelayQueueTests {
         #expect(try queue.knownObjectIDs() == [9, 10])
         #expect(try queue.counts().objectsByState == ["processed": 1, "quarantined": 1, "purged": 2])
         #expect(try queue.claimDeliveries(destination: "a", limit: 10).map(\.objectID) == [9])
-        #expect(try admit(queue, spool, destinations: ["a"]) > 10)
+        #expect(try admitTestObject(queue, spool, destinations: ["a"]) > 10)
     }
 
     /// A file in a reserved slot is committed where it is, under the slot's id; a path that does not belong
     /// to the id is refused (and nothing is committed).
     @Test func reservedFilesAreCommittedInPlace() throws {
-        let spool = try makeSpool()
+        let spool = try makeTestSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
         let reserved = queue.reserveID()
@@ -295,11 +303,11 @@ struct RelayQueueTests {
         #expect(FileManager.default.contents(atPath: file) == Data("DICM".utf8))
         #expect(try queue.claimForProcessing(limit: 5).map(\.id) == [reserved])
         // Ids go on after the reserved one: an unreserved object never takes a slot's id.
-        #expect(try self.admit(queue, spool, destinations: ["a"]) > reserved)
+        #expect(try admitTestObject(queue, spool, destinations: ["a"]) > reserved)
     }
 
     @Test func futureRetriesAreNotDueYet() throws {
-        let spool = try makeSpool()
+        let spool = try makeTestSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let queue = try RelayQueue(path: spool.database.path)
         let (_, delivery) = try processedDelivery(queue, spool)
