@@ -65,6 +65,96 @@ uint64_t expected_native_pixel_bytes(uint16_t rows, uint16_t columns, uint16_t b
     return values * (bits_allocated / 8);
 }
 
+/// What a received file says about its object. The SOP UIDs, transfer syntax and calling AE come from the
+/// C-STORE request and its association, or (for a file found in the spool after a restart) from the file's
+/// meta header, where DCMTK wrote them when it received the object.
+struct ReceivedFacts {
+    std::string calling, called, sop_class, sop_instance, transfer_syntax, modality, photometric, problem;
+    cdcmtk_net_received_object object{};
+    Uint16 rows = 0, columns = 0, bits_allocated = 0, bits_stored = 0, samples = 0;
+    Sint32 frames = 1;
+};
+
+/// Parses the dataset (big values stay on disk: only their lengths matter) and checks that it is one object
+/// the node can take: parseable, the SOP Instance UID of the request, native Pixel Data as long as the image
+/// attributes require. `from_meta`: take the UIDs, syntax and calling AE from the meta header.
+void read_received_file(const std::string &path, ReceivedFacts &facts, bool from_meta) {
+    try {
+        DcmFileFormat file;
+        OFCondition loaded = file.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange, 4096);
+        if (loaded.bad()) {
+            facts.problem = std::string("dataset cannot be parsed (") + loaded.text() + ")";
+            return;
+        }
+        OFString value;
+        if (from_meta) {
+            DcmMetaInfo *meta = file.getMetaInfo();
+            if (meta->findAndGetOFString(DCM_MediaStorageSOPClassUID, value).good()) facts.sop_class = trimmed(value);
+            if (meta->findAndGetOFString(DCM_MediaStorageSOPInstanceUID, value).good()) facts.sop_instance = trimmed(value);
+            if (meta->findAndGetOFString(DCM_TransferSyntaxUID, value).good()) facts.transfer_syntax = trimmed(value);
+            if (meta->findAndGetOFString(DCM_SourceApplicationEntityTitle, value).good()) facts.calling = trimmed(value);
+            if (facts.sop_class.empty() || facts.sop_instance.empty() || facts.transfer_syntax.empty()) {
+                facts.problem = "meta header lacks the SOP Class, SOP Instance or Transfer Syntax UID";
+                return;
+            }
+        }
+        DcmDataset *dataset = file.getDataset();
+        if (dataset->findAndGetOFString(DCM_Modality, value).good()) facts.modality = trimmed(value);
+        if (dataset->findAndGetOFString(DCM_PhotometricInterpretation, value).good()) facts.photometric = trimmed(value);
+        if (dataset->findAndGetOFString(DCM_SOPInstanceUID, value).good() && trimmed(value) != facts.sop_instance) {
+            facts.problem = "SOP Instance UID in the dataset differs from the C-STORE request";
+        }
+        dataset->findAndGetUint16(DCM_Rows, facts.rows);
+        dataset->findAndGetUint16(DCM_Columns, facts.columns);
+        dataset->findAndGetUint16(DCM_BitsAllocated, facts.bits_allocated);
+        dataset->findAndGetUint16(DCM_BitsStored, facts.bits_stored);
+        dataset->findAndGetUint16(DCM_SamplesPerPixel, facts.samples);
+        if (dataset->findAndGetSint32(DCM_NumberOfFrames, facts.frames).bad() || facts.frames < 1) facts.frames = 1;
+        DcmElement *pixel_data = nullptr;
+        if (dataset->findAndGetElement(DCM_PixelData, pixel_data).good() && pixel_data != nullptr) {
+            facts.object.has_pixel_data = 1;
+            DcmXfer xfer(facts.transfer_syntax.c_str());
+            facts.object.pixel_data_encapsulated = xfer.isEncapsulated() ? 1 : 0;
+            if (!xfer.isEncapsulated() && facts.problem.empty()) {
+                const uint64_t expected = expected_native_pixel_bytes(
+                    facts.rows, facts.columns, facts.bits_allocated, facts.samples, uint32_t(facts.frames),
+                    facts.photometric);
+                const uint64_t actual = pixel_data->getLength();
+                if (expected == 0) {
+                    facts.problem = "image pixel attributes (Rows, Columns, Bits Allocated, Samples per Pixel) incomplete";
+                } else if (actual < expected) {
+                    facts.problem = "Pixel Data has " + std::to_string(actual) + " bytes, attributes require " +
+                                    std::to_string(expected);
+                }
+            }
+        }
+    } catch (...) {
+        facts.problem = "dataset cannot be parsed (exception in DCMTK)";
+    }
+}
+
+/// Hands the facts to a handler (the strings live until it returns) and returns its status.
+Uint16 call_handler(ReceivedFacts &facts, const std::string &path, int64_t token, cdcmtk_net_store_handler handler,
+                    void *context) {
+    cdcmtk_net_received_object &object = facts.object;
+    object.calling_ae_title = facts.calling.c_str();
+    object.called_ae_title = facts.called.c_str();
+    object.sop_class_uid = facts.sop_class.c_str();
+    object.sop_instance_uid = facts.sop_instance.c_str();
+    object.transfer_syntax_uid = facts.transfer_syntax.c_str();
+    object.modality = facts.modality.c_str();
+    object.rows = facts.rows;
+    object.columns = facts.columns;
+    object.bits_allocated = facts.bits_allocated;
+    object.bits_stored = facts.bits_stored;
+    object.samples_per_pixel = facts.samples;
+    object.number_of_frames = uint32_t(facts.frames);
+    object.problem = facts.problem.empty() ? nullptr : facts.problem.c_str();
+    object.path = path.c_str();
+    object.file_token = token;
+    return handler(context, &object);
+}
+
 class StorageWorker : public DcmThreadSCP {
 public:
     explicit StorageWorker(cdcmtk_net_scp *server) : server_(server) {}
@@ -143,80 +233,21 @@ private:
 
     Uint16 describe_and_decide(const std::string &path, int64_t token, const std::string &transfer_syntax,
                                const T_DIMSE_C_StoreRQ &request) {
-        const std::string calling = trimmed(getPeerAETitle());
-        const std::string called = trimmed(getCalledAETitle());
-        std::string sop_class = request.AffectedSOPClassUID;
-        std::string sop_instance = request.AffectedSOPInstanceUID;
-        std::string modality;
-        std::string photometric;
-        std::string problem;
-        cdcmtk_net_received_object object{};
-        Uint16 rows = 0, columns = 0, bits_allocated = 0, bits_stored = 0, samples = 0;
-        Sint32 frames = 1;
-        try {
-            DcmFileFormat file;
-            // Big values stay on disk: only the lengths matter here.
-            OFCondition loaded = file.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange, 4096);
-            if (loaded.bad()) {
-                problem = std::string("dataset cannot be parsed (") + loaded.text() + ")";
-            } else {
-                DcmDataset *dataset = file.getDataset();
-                OFString value;
-                if (dataset->findAndGetOFString(DCM_Modality, value).good()) modality = trimmed(value);
-                if (dataset->findAndGetOFString(DCM_PhotometricInterpretation, value).good()) photometric = trimmed(value);
-                if (dataset->findAndGetOFString(DCM_SOPInstanceUID, value).good() && trimmed(value) != sop_instance) {
-                    problem = "SOP Instance UID in the dataset differs from the C-STORE request";
-                }
-                dataset->findAndGetUint16(DCM_Rows, rows);
-                dataset->findAndGetUint16(DCM_Columns, columns);
-                dataset->findAndGetUint16(DCM_BitsAllocated, bits_allocated);
-                dataset->findAndGetUint16(DCM_BitsStored, bits_stored);
-                dataset->findAndGetUint16(DCM_SamplesPerPixel, samples);
-                if (dataset->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
-                DcmElement *pixel_data = nullptr;
-                if (dataset->findAndGetElement(DCM_PixelData, pixel_data).good() && pixel_data != nullptr) {
-                    object.has_pixel_data = 1;
-                    DcmXfer xfer(transfer_syntax.c_str());
-                    object.pixel_data_encapsulated = xfer.isEncapsulated() ? 1 : 0;
-                    if (!xfer.isEncapsulated() && problem.empty()) {
-                        const uint64_t expected = expected_native_pixel_bytes(
-                            rows, columns, bits_allocated, samples, uint32_t(frames), photometric);
-                        const uint64_t actual = pixel_data->getLength();
-                        if (expected == 0) {
-                            problem = "image pixel attributes (Rows, Columns, Bits Allocated, Samples per Pixel) incomplete";
-                        } else if (actual < expected) {
-                            problem = "Pixel Data has " + std::to_string(actual) + " bytes, attributes require " +
-                                      std::to_string(expected);
-                        }
-                    }
-                }
-            }
-        } catch (...) {
-            problem = "dataset cannot be parsed (exception in DCMTK)";
-        }
+        ReceivedFacts facts;
+        facts.calling = trimmed(getPeerAETitle());
+        facts.called = trimmed(getCalledAETitle());
+        facts.sop_class = request.AffectedSOPClassUID;
+        facts.sop_instance = request.AffectedSOPInstanceUID;
+        facts.transfer_syntax = transfer_syntax;
+        read_received_file(path, facts, false);
         // Not fsynced here: the handler decides (see cdcmtk_net_received_object.path). The writeback started
         // during the reception went on while the dataset was parsed.
         finish_receiving();
-        object.calling_ae_title = calling.c_str();
-        object.called_ae_title = called.c_str();
-        object.sop_class_uid = sop_class.c_str();
-        object.sop_instance_uid = sop_instance.c_str();
-        object.transfer_syntax_uid = transfer_syntax.c_str();
-        object.modality = modality.c_str();
-        object.rows = rows;
-        object.columns = columns;
-        object.bits_allocated = bits_allocated;
-        object.bits_stored = bits_stored;
-        object.samples_per_pixel = samples;
-        object.number_of_frames = uint32_t(frames);
-        object.problem = problem.empty() ? nullptr : problem.c_str();
-        object.path = path.c_str();
-        object.file_token = token;
         if (server_->handler == nullptr) {
             ::unlink(path.c_str());
             return STATUS_STORE_Refused_OutOfResources;
         }
-        return server_->handler(server_->handler_context, &object);
+        return call_handler(facts, path, token, server_->handler, server_->handler_context);
     }
 
     cdcmtk_net_scp *server_;
@@ -359,6 +390,20 @@ extern "C" cdcmtk_net_status cdcmtk_net_scp_run(cdcmtk_net_scp *scp, cdcmtk_net_
         set_error(error, "storage SCP accept loop", "unexpected exception");
     }
     return CDCMTK_NET_INTERNAL;
+}
+
+extern "C" uint16_t cdcmtk_net_describe_file(const char *path, const char *called_ae_title, int64_t file_token,
+                                             cdcmtk_net_store_handler handler, void *context) {
+    if (path == nullptr || handler == nullptr) return STATUS_STORE_Refused_OutOfResources;
+    try {
+        cdcmtk_net_initialize();
+        ReceivedFacts facts;
+        facts.called = called_ae_title == nullptr ? "" : called_ae_title;
+        read_received_file(path, facts, true);
+        return call_handler(facts, path, file_token, handler, context);
+    } catch (...) {
+        return STATUS_STORE_Refused_OutOfResources;
+    }
 }
 
 extern "C" void cdcmtk_net_scp_stop(cdcmtk_net_scp *scp) {

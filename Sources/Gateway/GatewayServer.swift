@@ -108,10 +108,7 @@ public enum GatewayQueueCommands {
         let queue = try open(node: node)
         let spool = Spool(root: URL(fileURLWithPath: node.spoolDirectory, isDirectory: true))
         let (purged, finished) = try queue.purgeDeadLetters()
-        for id in finished {
-            try? FileManager.default.removeItem(at: spool.receivedFile(id: id))
-            try? FileManager.default.removeItem(at: spool.outboxFile(id: id))
-        }
+        try queue.forgetSwept(finished, spool: spool)
         return purged
     }
 

@@ -132,7 +132,8 @@ public final class RelayNode: Service, Sendable {
 
     public func run() async throws {
         try recover()
-        // After `recover`, which deletes files without a row: the slots are such files until their objects come.
+        // After `recover`, which deletes unmarked files without a row: the slots are such files until their
+        // objects come.
         let slots = SpoolSlots(spool: configuration.spool, queue: queue, logger: logger)
         defer { slots.discardUnused() }
         let scp = try StorageSCP(
@@ -184,22 +185,72 @@ public final class RelayNode: Service, Sendable {
         for name in (try? files.contentsOfDirectory(atPath: spool.incoming.path)) ?? [] {
             Durable.remove(spool.incoming.appendingPathComponent(name).path)
         }
-        // Files moved into the spool by a transaction that never committed have no record; files of objects
-        // delivered just before a crash (retention 0) were not deleted yet.
         let known = try queue.knownObjectIDs()
         let live = try queue.liveObjectIDs()
+        var readmitted = 0
+        var highest: Int64 = 0
         for directory in [spool.received, spool.outbox] {
-            for name in (try? files.contentsOfDirectory(atPath: directory.path)) ?? [] {
-                guard let id = Int64(name.replacingOccurrences(of: ".dcm", with: "")) else { continue }
-                let finished = configuration.retainDeliveredSeconds == 0 && !live.contains(id)
-                if !known.contains(id) || finished { Durable.remove(directory.appendingPathComponent(name).path) }
+            // In id order, which is the order of arrival: objects queued again keep it.
+            let ids = ((try? files.contentsOfDirectory(atPath: directory.path)) ?? [])
+                .compactMap { name in name.hasSuffix(".dcm") ? Int64(name.dropLast(4)) : nil }.sorted()
+            for id in ids {
+                highest = max(highest, id)
+                let path = directory == spool.received ? spool.receivedPath(id: id) : spool.outboxPath(id: id)
+                if known.contains(id) {
+                    // Files of objects delivered just before a crash (retention 0) were not deleted yet.
+                    if configuration.retainDeliveredSeconds == 0 && !live.contains(id) { Durable.remove(path) }
+                } else if directory == spool.received && AcceptanceMark.isPresent(path) {
+                    // Accepted (Success may have been sent), but a power cut took its record's commit.
+                    try readmit(path: path, id: id)
+                    readmitted += 1
+                } else {
+                    // Without a record and without the mark: a reception that never got Success, a slot nobody
+                    // took, or an outbox file whose object is processed again.
+                    Durable.remove(path)
+                }
             }
         }
+        // Ids are never handed out twice, also those of files that a lost commit left without a row.
+        queue.ids.advance(past: highest)
         let counts = try queue.counts()
         logger.info("queue recovered", metadata: [
             "objects": "\(counts.objectsByState)", "pending": "\(counts.pendingByDestination)",
-            "dead": "\(counts.deadByDestination)",
+            "dead": "\(counts.deadByDestination)", "readmitted": "\(readmitted)",
         ])
+    }
+
+    /// Takes back an accepted object found without its queue record, deciding its route again from the file (the
+    /// calling AE comes from its meta header). It was acknowledged, so nothing drops it: an object that no longer
+    /// reads, or that today's configuration refuses, goes to quarantine.
+    func readmit(path: String, id: Int64) throws(RelayError) {
+        let object = ReceivedObject.describing(file: path, calledAETitle: configuration.scp.aeTitle, fileToken: id)
+        let decision: IntakeDecision = if let problem = object.problem {
+            .reject(.cannotUnderstand, reason: problem)
+        } else {
+            intake.decide(object)
+        }
+        switch decision {
+        case let .reject(status, reason):
+            let name = quarantineName()
+            quarantine(file: path, name: name, move: true,
+                       reason: "found at restart without its queue record, and refused: \(reason)", facts: [
+                           "calling AE": object.callingAETitle, "SOP class": object.sopClassUID,
+                           "transfer syntax": object.transferSyntaxUID, "status": status.description,
+                       ])
+            logger.warning("an accepted object found at restart is refused now; quarantined", metadata: [
+                "id": "\(id)", "reason": "\(reason)", "quarantine": "\(name)",
+            ])
+        case let .accept(route, profile, destinations):
+            _ = try queue.admit(
+                file: path, reservedID: id, spool: configuration.spool, callingAETitle: object.callingAETitle,
+                sopClassUID: object.sopClassUID, sopInstanceUID: object.sopInstanceUID,
+                transferSyntaxUID: object.transferSyntaxUID, modality: object.modality, route: route,
+                profile: profile, destinations: destinations,
+                forwardUnchanged: processor.forwardsUnchanged(profile: profile))
+            logger.notice("an accepted object without its queue record (power cut) is queued again", metadata: [
+                "id": "\(id)", "route": "\(route)",
+            ])
+        }
     }
 
     // MARK: Intake (association threads)
@@ -545,10 +596,7 @@ public final class RelayNode: Service, Sendable {
         guard configuration.retainDeliveredSeconds >= 0,
               let expired = try? queue.sweepDone(before: Date(timeIntervalSinceNow: -configuration.retainDeliveredSeconds))
         else { return }
-        for id in expired {
-            Durable.remove(configuration.spool.receivedPath(id: id))
-            Durable.remove(configuration.spool.outboxPath(id: id))
-        }
+        try? queue.forgetSwept(expired, spool: configuration.spool)
     }
 }
 

@@ -94,6 +94,8 @@ final class SpoolSlots: Sendable {
             let id = queue.reserveID()
             let fd = open(spool.receivedPath(id: id), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { failure = errno; continue }
+            // 0600 whatever the umask: read-only is the mark of an accepted object (`AcceptanceMark`).
+            fchmod(fd, 0o600)
             close(fd)
             made.append(id)
         }

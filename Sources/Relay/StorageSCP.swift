@@ -201,17 +201,43 @@ private func storeTrampoline(
 ) -> UInt16 {
     guard let context, let object else { return DimseStatus.cannotUnderstand.code }
     let box = Unmanaged<StorageSCP.HandlerBox>.fromOpaque(context).takeUnretainedValue()
-    let facts = object.pointee
-    let received = ReceivedObject(
-        callingAETitle: string(facts.calling_ae_title), calledAETitle: string(facts.called_ae_title),
-        sopClassUID: string(facts.sop_class_uid), sopInstanceUID: string(facts.sop_instance_uid),
-        transferSyntaxUID: string(facts.transfer_syntax_uid), modality: string(facts.modality),
-        hasPixelData: facts.has_pixel_data != 0, pixelDataEncapsulated: facts.pixel_data_encapsulated != 0,
-        rows: Int(facts.rows), columns: Int(facts.columns), bitsAllocated: Int(facts.bits_allocated),
-        bitsStored: Int(facts.bits_stored), samplesPerPixel: Int(facts.samples_per_pixel),
-        numberOfFrames: Int(facts.number_of_frames), problem: facts.problem.map { String(cString: $0) },
-        path: string(facts.path), fileToken: facts.file_token == 0 ? nil : facts.file_token)
-    return box.handler(received).code
+    return box.handler(ReceivedObject(object.pointee)).code
+}
+
+extension ReceivedObject {
+    /// The facts the bridge hands over, copied (its strings live only during the call).
+    init(_ facts: cdcmtk_net_received_object) {
+        self.init(
+            callingAETitle: string(facts.calling_ae_title), calledAETitle: string(facts.called_ae_title),
+            sopClassUID: string(facts.sop_class_uid), sopInstanceUID: string(facts.sop_instance_uid),
+            transferSyntaxUID: string(facts.transfer_syntax_uid), modality: string(facts.modality),
+            hasPixelData: facts.has_pixel_data != 0, pixelDataEncapsulated: facts.pixel_data_encapsulated != 0,
+            rows: Int(facts.rows), columns: Int(facts.columns), bitsAllocated: Int(facts.bits_allocated),
+            bitsStored: Int(facts.bits_stored), samplesPerPixel: Int(facts.samples_per_pixel),
+            numberOfFrames: Int(facts.number_of_frames), problem: facts.problem.map { String(cString: $0) },
+            path: string(facts.path), fileToken: facts.file_token == 0 ? nil : facts.file_token)
+    }
+
+    /// Describes a received file found in a spool after a restart, as the SCP described it when it arrived
+    /// (the same parse and checks); the SOP UIDs, transfer syntax and calling AE come from its meta header,
+    /// which DCMTK wrote at the reception. A file that is not a complete object has a `problem`.
+    public static func describing(file path: String, calledAETitle: String, fileToken: Int64?) -> ReceivedObject {
+        final class Result: @unchecked Sendable { var object: ReceivedObject? }  // written once, on this thread
+        let result = Result()
+        let status = withExtendedLifetime(result) {
+            cdcmtk_net_describe_file(path, calledAETitle, fileToken ?? 0, { context, facts in
+                guard let context, let facts else { return DimseStatus.cannotUnderstand.code }
+                Unmanaged<Result>.fromOpaque(context).takeUnretainedValue().object = ReceivedObject(facts.pointee)
+                return DimseStatus.success.code
+            }, Unmanaged.passUnretained(result).toOpaque())
+        }
+        if status == DimseStatus.success.code, let object = result.object { return object }
+        return ReceivedObject(
+            callingAETitle: "", calledAETitle: calledAETitle, sopClassUID: "", sopInstanceUID: "", transferSyntaxUID: "",
+            modality: "", hasPixelData: false, pixelDataEncapsulated: false, rows: 0, columns: 0, bitsAllocated: 0,
+            bitsStored: 0, samplesPerPixel: 0, numberOfFrames: 0, problem: "the bridge could not read the file",
+            path: path, fileToken: fileToken)
+    }
 }
 
 private func fileTrampoline(

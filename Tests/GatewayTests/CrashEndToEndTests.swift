@@ -69,4 +69,49 @@ struct CrashEndToEndTests {
             Peers.spooledObjectFiles(work.appendingPathComponent("spool")).isEmpty
         }, "delivered spool files are deleted")
     }
+
+    /// A power cut can take the queue records committed just before it: they are not flushed before Success,
+    /// the received file with its acceptance mark is. Simulated on the real gateway: it accepts 30 objects while
+    /// its PACS is down, is killed, and its queue loses the last 20 records and the id counter's progress (as a
+    /// WAL whose unflushed tail is gone); the restart queues those 20 again from their files, and all 30 arrive.
+    @Test func acceptedObjectsSurviveLosingTheirQueueRecords() async throws {
+        let work = try Peers.temporaryDirectory("powercut")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let objects = work.appendingPathComponent("objects")
+        try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
+        try Peers.run("/usr/bin/env", ["python3", Peers.scripts.appendingPathComponent("make_synthetic.py").path, objects.path, "30", "64"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: objects.path).sorted().map { objects.appendingPathComponent($0).path }
+        let (pacsPort, gatewayPort) = (Peers.freePort(), Peers.freePort())
+        let spool = work.appendingPathComponent("spool")
+        let yaml = gatewayYAML(port: gatewayPort, spool: spool, destinations: [("pacs", "PACS", pacsPort)])
+        let first = try GatewayProcess(configuration: yaml, port: gatewayPort, directory: work, name: "first")
+        try await first.ready()
+        let send = try Peers.run("/usr/bin/storescu", ["-v", "-nh", "-aet", "MODALITY", "-aec", "QKDGATE", "127.0.0.1", String(gatewayPort)] + files)
+        #expect(Self.succeeded(in: send.output).count == files.count, "\(send.output.suffix(1500))")
+        first.child.kill9()
+
+        let lose = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            kept = [row[0] for row in db.execute("SELECT id FROM object ORDER BY id LIMIT 10")]
+            db.execute("DELETE FROM delivery WHERE objectID > ?", (kept[-1],))
+            db.execute("DELETE FROM object WHERE id > ?", (kept[-1],))
+            db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'object'", (kept[-1],))
+            db.commit()
+            print(db.execute("SELECT COUNT(*) FROM object").fetchone()[0])
+            """
+        let lost = try Peers.run("/usr/bin/env", ["python3", "-c", lose, spool.appendingPathComponent("queue.sqlite").path])
+        #expect(lost.status == 0 && lost.output.trimmingCharacters(in: .whitespacesAndNewlines) == "10", "\(lost.output)")
+
+        let pacs = try StoreSCP(port: pacsPort, aeTitle: "PACS", directory: work.appendingPathComponent("pacs"), verbose: true)
+        defer { pacs.stop() }
+        let second = try GatewayProcess(configuration: yaml, port: gatewayPort, directory: work, name: "second")
+        defer { second.child.stop() }
+        try await second.ready()
+        let complete = await eventually(timeout: 60) { Peers.receivedUIDs(in: pacs.directory).count == files.count }
+        #expect(complete, "\(Peers.receivedUIDs(in: pacs.directory).count) of \(files.count) arrived; gateway log: \(second.child.log.suffix(2000))")
+        #expect(pacs.storeRequests == files.count, "each delivered once")
+        #expect(second.child.log.components(separatedBy: "queued again").count - 1 == 20, "\(second.child.log.suffix(2000))")
+        #expect(await eventually(timeout: 10) { Peers.spooledObjectFiles(spool).isEmpty }, "delivered spool files are deleted")
+    }
 }

@@ -176,6 +176,12 @@ struct RelayQueueTests {
         let (purged, forgotten) = try queue.purgeDeadLetters()
         #expect(purged == 2 && forgotten == [finished])
         #expect(try queue.deadLetters().isEmpty)
+        // Its files go while its row is still there (a restart must not take them for a lost admission).
+        #expect(try queue.knownObjectIDs() == [finished, waiting])
+        #expect(FileManager.default.fileExists(atPath: spool.receivedPath(id: finished)))
+        try queue.forgetSwept(forgotten, spool: spool)
+        #expect(!FileManager.default.fileExists(atPath: spool.receivedPath(id: finished)))
+        #expect(FileManager.default.fileExists(atPath: spool.receivedPath(id: waiting)))
         #expect(try queue.knownObjectIDs() == [waiting])
         #expect(try queue.counts().objectsByState == ["processed": 1, "purged": 1])
         #expect(try queue.markDelivered(toB[1]) == true)
@@ -208,6 +214,10 @@ struct RelayQueueTests {
         #expect(try queue.markDelivered(toB[0]) == true)
         #expect(try queue.sweepDone(before: Date(timeIntervalSinceNow: -60)).isEmpty, "retention not over yet")
         #expect(try queue.sweepDone(before: Date()) == [id])
+        #expect(try queue.sweepDone(before: Date()) == [id], "swept until its files are gone and it is forgotten")
+        #expect(FileManager.default.fileExists(atPath: spool.receivedPath(id: id)))
+        try queue.forgetSwept([id], spool: spool)
+        #expect(!FileManager.default.fileExists(atPath: spool.receivedPath(id: id)))
         #expect(try queue.sweepDone(before: Date()).isEmpty, "an object is swept once")
         // A swept object leaves the queue: only its number stays in the file, and its id is not handed out again.
         #expect(try queue.counts().objectsByState == ["purged": 1])
@@ -300,7 +310,10 @@ struct RelayQueueTests {
         #expect(throws: RelayError.self) { _ = try admit(file, as: reserved + 100) }
         #expect(try queue.counts().objectsByState.isEmpty)
         #expect(try admit(file, as: reserved) == reserved)
+        // The file is as received, and read-only now: the mark of an accepted object.
         #expect(FileManager.default.contents(atPath: file) == Data("DICM".utf8))
+        #expect(AcceptanceMark.isPresent(file))
+        #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue == 0o400)
         #expect(try queue.claimForProcessing(limit: 5).map(\.id) == [reserved])
         // Ids go on after the reserved one: an unreserved object never takes a slot's id.
         #expect(try admitTestObject(queue, spool, destinations: ["a"]) > reserved)

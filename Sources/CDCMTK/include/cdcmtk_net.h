@@ -101,6 +101,12 @@ cdcmtk_net_status cdcmtk_net_scp_create(const cdcmtk_net_scp_config *config, cdc
                                         cdcmtk_net_error *error);
 /// Accepts associations until `cdcmtk_net_scp_stop`; returns after every association thread has ended.
 cdcmtk_net_status cdcmtk_net_scp_run(cdcmtk_net_scp *scp, cdcmtk_net_error *error);
+/// Describes a received file found in a spool (after a restart) as the SCP described it when it arrived: the
+/// same parse and checks, with the SOP UIDs, transfer syntax and calling AE (Source Application Entity Title)
+/// read from its meta header, which DCMTK wrote at the reception. Calls `handler` once with those facts and
+/// `file_token`, and returns its status (or 0xA700 when it cannot run it).
+uint16_t cdcmtk_net_describe_file(const char *path, const char *called_ae_title, int64_t file_token,
+                                  cdcmtk_net_store_handler handler, void *context);
 /// Asks the accept loop to stop (returns at once; running associations finish their current work).
 void cdcmtk_net_scp_stop(cdcmtk_net_scp *scp);
 /// Number of associations being served right now.
