@@ -23,10 +23,7 @@ struct CrashEndToEndTests {
     @Test func killDashNineMidSendLosesNothing() async throws {
         let work = try Peers.temporaryDirectory("crash")
         defer { try? FileManager.default.removeItem(at: work) }
-        let objects = work.appendingPathComponent("objects")
-        try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
-        try Peers.run("/usr/bin/env", ["python3", Peers.scripts.appendingPathComponent("make_synthetic.py").path, objects.path, "500", "256"])
-        let files = try FileManager.default.contentsOfDirectory(atPath: objects.path).sorted().map { objects.appendingPathComponent($0).path }
+        let files = try Peers.syntheticObjects(in: work, count: 500, size: 256)
         #expect(files.count == 500)
         let (pacsPort, gatewayPort) = (Peers.freePort(), Peers.freePort())
         let pacs = try StoreSCP(port: pacsPort, aeTitle: "PACS", directory: work.appendingPathComponent("pacs"), verbose: true)
@@ -77,10 +74,7 @@ struct CrashEndToEndTests {
     @Test func acceptedObjectsSurviveLosingTheirQueueRecords() async throws {
         let work = try Peers.temporaryDirectory("powercut")
         defer { try? FileManager.default.removeItem(at: work) }
-        let objects = work.appendingPathComponent("objects")
-        try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
-        try Peers.run("/usr/bin/env", ["python3", Peers.scripts.appendingPathComponent("make_synthetic.py").path, objects.path, "30", "64"])
-        let files = try FileManager.default.contentsOfDirectory(atPath: objects.path).sorted().map { objects.appendingPathComponent($0).path }
+        let files = try Peers.syntheticObjects(in: work, count: 30, size: 64)
         let (pacsPort, gatewayPort) = (Peers.freePort(), Peers.freePort())
         let spool = work.appendingPathComponent("spool")
         let yaml = gatewayYAML(port: gatewayPort, spool: spool, destinations: [("pacs", "PACS", pacsPort)])

@@ -145,10 +145,7 @@ struct FailureEndToEndTests {
     @Test func outageOfOneDestinationDelaysNeitherTheOtherNorLosesAnything() async throws {
         let work = try Peers.temporaryDirectory("outage")
         defer { try? FileManager.default.removeItem(at: work) }
-        let objects = work.appendingPathComponent("objects")
-        try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
-        try Peers.run("/usr/bin/env", ["python3", Peers.scripts.appendingPathComponent("make_synthetic.py").path, objects.path, "30"])
-        let files = try FileManager.default.contentsOfDirectory(atPath: objects.path).sorted().map { objects.appendingPathComponent($0).path }
+        let files = try Peers.syntheticObjects(in: work, count: 30)
         let (healthyPort, downPort, gatewayPort) = (Peers.freePort(), Peers.freePort(), Peers.freePort())
         let healthy = try StoreSCP(port: healthyPort, aeTitle: "HEALTHY", directory: work.appendingPathComponent("healthy"))
         defer { healthy.stop() }
@@ -179,10 +176,7 @@ struct FailureEndToEndTests {
     @Test func pynetdicomWithFourAssociationsAtOnce() async throws {
         let work = try Peers.temporaryDirectory("pynetdicom")
         defer { try? FileManager.default.removeItem(at: work) }
-        let objects = work.appendingPathComponent("objects")
-        try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
-        try Peers.run("/usr/bin/env", ["python3", Peers.scripts.appendingPathComponent("make_synthetic.py").path, objects.path, "40"])
-        let files = try FileManager.default.contentsOfDirectory(atPath: objects.path).sorted().map { objects.appendingPathComponent($0).path }
+        let files = try Peers.syntheticObjects(in: work, count: 40)
         let (pacsPort, gatewayPort, adminPort) = (Peers.freePort(), Peers.freePort(), Peers.freePort())
         let pacs = try StoreSCP(port: pacsPort, aeTitle: "PACS", directory: work.appendingPathComponent("pacs"))
         defer { pacs.stop() }

@@ -75,6 +75,16 @@ enum Peers {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// `count` synthetic CT objects made by make_synthetic.py (`size` × `size` pixels, or its default) in
+    /// `work/objects`; their paths, sorted (the order storescu sends them in).
+    static func syntheticObjects(in work: URL, count: Int, size: Int? = nil) throws -> [String] {
+        let objects = work.appendingPathComponent("objects")
+        try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
+        let script = scripts.appendingPathComponent("make_synthetic.py").path
+        try run("/usr/bin/env", ["python3", script, objects.path, String(count)] + (size.map { [String($0)] } ?? []))
+        return try FileManager.default.contentsOfDirectory(atPath: objects.path).sorted().map { objects.appendingPathComponent($0).path }
+    }
+
     /// The object files a node's spool holds in `received/` and `outbox/`; the empty files the SCP keeps ready
     /// for objects still to come (`SpoolSlots`) are not objects.
     static func spooledObjectFiles(_ spool: URL) -> [URL] {
