@@ -189,17 +189,17 @@ public final class RelayNode: Service, Sendable {
         let live = try queue.liveObjectIDs()
         var readmitted = 0
         var highest: Int64 = 0
-        for directory in [spool.received, spool.outbox] {
+        for (directory, isReceived) in [(spool.received, true), (spool.outbox, false)] {
             // In id order, which is the order of arrival: objects queued again keep it.
             let ids = ((try? files.contentsOfDirectory(atPath: directory.path)) ?? [])
                 .compactMap { name in name.hasSuffix(".dcm") ? Int64(name.dropLast(4)) : nil }.sorted()
             for id in ids {
                 highest = max(highest, id)
-                let path = directory == spool.received ? spool.receivedPath(id: id) : spool.outboxPath(id: id)
+                let path = isReceived ? spool.receivedPath(id: id) : spool.outboxPath(id: id)
                 if known.contains(id) {
                     // Files of objects delivered just before a crash (retention 0) were not deleted yet.
                     if configuration.retainDeliveredSeconds == 0 && !live.contains(id) { Durable.remove(path) }
-                } else if directory == spool.received && AcceptanceMark.isPresent(path) {
+                } else if isReceived && AcceptanceMark.isPresent(path) {
                     // Accepted (Success may have been sent), but a power cut took its record's commit.
                     try readmit(path: path, id: id)
                     readmitted += 1
@@ -210,7 +210,8 @@ public final class RelayNode: Service, Sendable {
                 }
             }
         }
-        // Ids are never handed out twice, also those of files that a lost commit left without a row.
+        // Ids are never handed out twice, also those of files that a lost commit left without a row (queued again
+        // above under their own ids, or deleted).
         queue.ids.advance(past: highest)
         let counts = try queue.counts()
         logger.info("queue recovered", metadata: [

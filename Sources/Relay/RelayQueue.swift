@@ -167,8 +167,6 @@ public final class RelayQueue: Sendable {
             Durable.remove(target)
             throw .spool(path: target, reason: "cannot fsync the spool directory; check the spool disk")
         }
-        // An id found in the spool at a restart may lie past the counter.
-        if let reservedID { ids.advance(past: reservedID) }
         do {
             try write { db in
                 try Self.insert(db, id: id, callingAETitle: callingAETitle, sopClassUID: sopClassUID,

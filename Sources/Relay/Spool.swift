@@ -78,10 +78,12 @@ public struct Spool: Sendable {
 
 /// fsync helpers: the durability contract (Success only after the bytes and the rename are on disk).
 enum Durable {
-    static func sync(file path: String) -> Bool {
-        let fd = open(path, O_RDONLY)
+    /// fsyncs a file; with `mode`, sets it first, so the mode is made durable by the same flush.
+    static func sync(file path: String, mode: mode_t? = nil) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        if let mode, fchmod(fd, mode) != 0 { return false }
         return fsync(fd) == 0
     }
 
@@ -111,11 +113,7 @@ enum AcceptanceMark {
 
     /// Marks `path` and fsyncs it (data, size and mode in one flush); returns the errno on failure.
     static func markAndSync(_ path: String) -> Int32? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return errno }
-        defer { close(fd) }
-        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else { return errno }
-        return nil
+        Durable.sync(file: path, mode: mode) ? nil : errno
     }
 
     static func isPresent(_ path: String) -> Bool {
