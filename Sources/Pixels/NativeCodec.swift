@@ -9,11 +9,12 @@ extension PixelBuffer {
         let needed = descriptor.nativeByteCount
         guard bytes.count >= needed else { throw .lengthMismatch(expected: needed, actual: bytes.count) }
         let count = descriptor.valueCount
-        var values = [UInt32](repeating: 0, count: count)
+        var values: [UInt32]
         var residue: [UInt32]? = nil
         var padBits: UInt8 = 0
 
         if descriptor.bitsAllocated == 1 {
+            values = [UInt32](repeating: 0, count: count)
             values.withUnsafeMutableBufferPointer { out in
                 for i in 0..<count {
                     out[i] = UInt32((bytes[i >> 3] >> UInt8(i & 7)) & 1)
@@ -24,19 +25,22 @@ extension PixelBuffer {
                 padBits = bytes[count / 8] & ~usedMask
             }
         } else if descriptor.hasIdentityLayout {
-            // Native order is normalised order: one pass straight from the bytes, no word array.
+            // Native order is normalised order: one pass straight from the bytes, no word array. Every value is
+            // written by the pass, so the array is not zero-filled first (a 1 MB memset per 512 x 512 16-bit image).
             let low = UInt32(descriptor.lowBit)
             let mask = descriptor.valueMask
             let outside = ~(mask << low)
             let bitsAllocated = descriptor.bitsAllocated
             var residueSeen: UInt32 = 0
             // One loop per word size, so that each one vectorises.
-            values.withUnsafeMutableBufferPointer { out in
+            values = [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
+                // Plain pointers and a masking shift (low < 32), so that the loop has no checks and vectorises.
                 func extract<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) {
+                    guard let source = bytes.baseAddress, let target = out.baseAddress else { return }
                     let stride = MemoryLayout<Word>.size
                     for i in 0..<count {
-                        let w = UInt32(truncatingIfNeeded: Word(littleEndian: bytes.loadUnaligned(fromByteOffset: stride * i, as: Word.self)))
-                        out[i] = (w >> low) & mask
+                        let w = UInt32(truncatingIfNeeded: Word(littleEndian: source.loadUnaligned(fromByteOffset: stride &* i, as: Word.self)))
+                        target[i] = (w &>> low) & mask
                         residueSeen |= w & outside
                     }
                 }
@@ -45,6 +49,7 @@ extension PixelBuffer {
                 case 16: extract(UInt16.self)
                 default: extract(UInt32.self)
                 }
+                initialized = count
             }
             if residueSeen != 0 {
                 residue = [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
@@ -58,6 +63,7 @@ extension PixelBuffer {
             let mask = descriptor.valueMask
             let outside = ~(mask << low)
             var residueSeen: UInt32 = 0
+            values = [UInt32](repeating: 0, count: count)
             values.withUnsafeMutableBufferPointer { out in
                 Self.forEachNativeIndex(descriptor) { native, normal in
                     let w = words[native]
@@ -96,10 +102,16 @@ extension PixelBuffer {
         guard values.count == descriptor.valueCount else {
             throw .valueCountMismatch(expected: descriptor.valueCount, actual: values.count)
         }
-        try checkValueRange()
         let needed = descriptor.nativeByteCount
-        var out = [UInt8](repeating: 0, count: needed + trailingBytes.count)
         let count = values.count
+        if descriptor.bitsAllocated != 1 && descriptor.hasIdentityLayout {
+            // The range check rides along in the one pass; a value out of range is reported as checkValueRange does.
+            let (bytes, seen) = identityLayoutBytes(count: needed)
+            if seen & ~descriptor.valueMask != 0 { try checkValueRange() }
+            return bytes
+        }
+        try checkValueRange()
+        var out = [UInt8](repeating: 0, count: needed + trailingBytes.count)
 
         if descriptor.bitsAllocated == 1 {
             out.withUnsafeMutableBufferPointer { o in
@@ -107,36 +119,6 @@ extension PixelBuffer {
                     o[i >> 3] |= UInt8(1) << UInt8(i & 7)
                 }
                 if count % 8 != 0 { o[count / 8] |= packedPadBits }
-            }
-        } else if descriptor.hasIdentityLayout {
-            // Native order is normalised order: values (and residue) go straight to their bytes.
-            let low = UInt32(descriptor.lowBit)
-            let bitsAllocated = descriptor.bitsAllocated
-            values.withUnsafeBufferPointer { v in
-                out.withUnsafeMutableBytes { raw in
-                    // One loop per word size, so that each one vectorises.
-                    func place<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) {
-                        let stride = MemoryLayout<Word>.size
-                        if let residue {
-                            residue.withUnsafeBufferPointer { r in
-                                for i in 0..<count {
-                                    raw.storeBytes(of: Word(truncatingIfNeeded: (v[i] << low) | r[i]).littleEndian,
-                                                   toByteOffset: stride * i, as: Word.self)
-                                }
-                            }
-                        } else {
-                            for i in 0..<count {
-                                raw.storeBytes(of: Word(truncatingIfNeeded: v[i] << low).littleEndian,
-                                               toByteOffset: stride * i, as: Word.self)
-                            }
-                        }
-                    }
-                    switch bitsAllocated {
-                    case 8: place(UInt8.self)
-                    case 16: place(UInt16.self)
-                    default: place(UInt32.self)
-                    }
-                }
             }
         } else {
             var words = [UInt32](repeating: 0, count: count)
@@ -156,6 +138,49 @@ extension PixelBuffer {
         }
         for (i, b) in trailingBytes.enumerated() { out[needed + i] = b }
         return out
+    }
+
+    /// `nativeBytes()` for 8, 16 and 32 bits allocated in native-is-normalised order: every byte is written
+    /// once, straight from the values (and residue), into an array that is not zero-filled first; also returns
+    /// the OR of all values, for the range check.
+    private func identityLayoutBytes(count needed: Int) -> (bytes: [UInt8], valuesOR: UInt32) {
+        let count = values.count
+        let low = UInt32(descriptor.lowBit)
+        let bitsAllocated = descriptor.bitsAllocated
+        var seen: UInt32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: needed + trailingBytes.count) { buffer, initialized in
+            values.withUnsafeBufferPointer { valueBuffer in
+                // One loop per word size, on plain pointers with masking shifts (low < 32), so that each vectorises.
+                func place<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) {
+                    guard let raw = UnsafeMutableRawPointer(buffer.baseAddress), let v = valueBuffer.baseAddress else { return }
+                    let stride = MemoryLayout<Word>.size
+                    if let residue {
+                        residue.withUnsafeBufferPointer { residueBuffer in
+                            guard let r = residueBuffer.baseAddress else { return }
+                            for i in 0..<count {
+                                seen |= v[i]
+                                raw.storeBytes(of: Word(truncatingIfNeeded: (v[i] &<< low) | r[i]).littleEndian,
+                                               toByteOffset: stride &* i, as: Word.self)
+                            }
+                        }
+                    } else {
+                        for i in 0..<count {
+                            seen |= v[i]
+                            raw.storeBytes(of: Word(truncatingIfNeeded: v[i] &<< low).littleEndian,
+                                           toByteOffset: stride &* i, as: Word.self)
+                        }
+                    }
+                }
+                switch bitsAllocated {
+                case 8: place(UInt8.self)
+                case 16: place(UInt16.self)
+                default: place(UInt32.self)
+                }
+            }
+            for (i, b) in trailingBytes.enumerated() { buffer[needed + i] = b }
+            initialized = needed + trailingBytes.count
+        }
+        return (bytes, seen)
     }
 
     // MARK: - Layout

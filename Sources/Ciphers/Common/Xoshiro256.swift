@@ -42,13 +42,13 @@ struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     mutating func fill(_ buffer: UnsafeMutableBufferPointer<UInt16>) {
         let count = buffer.count
         var i = 0
-        while i + 4 <= count {
-            let w = next()
-            buffer[i] = UInt16(truncatingIfNeeded: w)
-            buffer[i + 1] = UInt16(truncatingIfNeeded: w >> 16)
-            buffer[i + 2] = UInt16(truncatingIfNeeded: w >> 32)
-            buffer[i + 3] = UInt16(truncatingIfNeeded: w >> 48)
-            i += 4
+        // The four half-words of an output, low first, are its little-endian bytes: one 8-byte store.
+        if let base = buffer.baseAddress {
+            let raw = UnsafeMutableRawPointer(base)
+            while i + 4 <= count {
+                raw.storeBytes(of: next().littleEndian, toByteOffset: 2 &* i, as: UInt64.self)
+                i += 4
+            }
         }
         if i < count {
             var w = next()
