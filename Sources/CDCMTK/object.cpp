@@ -514,26 +514,44 @@ extern "C" int cdcmtk_pixel_bytes(cdcmtk_object *object, const uint8_t **bytes, 
     });
 }
 
-extern "C" int cdcmtk_set_pixel_bytes(cdcmtk_object *object, const uint8_t *bytes, size_t length, int as_words,
-                                      cdcmtk_error *error) {
+extern "C" int cdcmtk_create_pixel_bytes(cdcmtk_object *object, size_t length, int as_words, uint8_t **bytes,
+                                         cdcmtk_error *error) {
     return guarded(error, [&]() -> int {
+        if (bytes == nullptr) return fail(error, CDCMTK_INVALID_ARGUMENT, "no place for the Pixel Data storage");
+        *bytes = nullptr;
         if (as_words && length % 2 != 0) return fail(error, CDCMTK_INVALID_ARGUMENT, "OW Pixel Data needs an even byte count");
         if (length > 0xFFFFFFF0u) return fail(error, CDCMTK_INVALID_ARGUMENT, "Pixel Data too long for one element");
         DcmDataset *dataset = object->file.getDataset();
         dataset->findAndDeleteElement(DCM_PixelData, OFFalse, OFFalse);
         std::unique_ptr<DcmPixelData> pixels(new DcmPixelData(DcmTag(DCM_PixelData, as_words ? EVR_OW : EVR_OB)));
         OFCondition condition;
+        uint8_t *storage = nullptr;
         if (as_words) {
-            std::vector<Uint16> words(length / 2);
-            if (length) std::memcpy(words.data(), bytes, length);
-            condition = pixels->putUint16Array(words.data(), static_cast<unsigned long>(length / 2));
+            // DCMTK keeps OW values in host byte order; like cdcmtk_pixel_bytes, the bridge assumes a
+            // little-endian host, where the caller's little-endian bytes are those values.
+            Uint16 *words = nullptr;
+            condition = pixels->createUint16Array(static_cast<Uint32>(length / 2), words);
+            storage = reinterpret_cast<uint8_t *>(words);
         } else {
-            condition = pixels->putUint8Array(bytes, static_cast<unsigned long>(length));
+            Uint8 *octets = nullptr;
+            condition = pixels->createUint8Array(static_cast<Uint32>(length), octets);
+            storage = octets;
         }
-        if (condition.bad()) return failCondition(error, CDCMTK_INTERNAL, "storing the native Pixel Data failed", condition);
+        if (condition.bad()) return failCondition(error, CDCMTK_INTERNAL, "allocating the native Pixel Data failed", condition);
+        if (storage == nullptr && length > 0) return fail(error, CDCMTK_INTERNAL, "DCMTK gave no Pixel Data storage");
         condition = dataset->insert(pixels.release(), OFTrue);
         if (condition.bad()) return failCondition(error, CDCMTK_INTERNAL, "inserting Pixel Data failed", condition);
         if (DcmXfer(object->xfer).isEncapsulated()) object->xfer = EXS_LittleEndianExplicit;
+        *bytes = storage;
         return CDCMTK_OK;
     });
+}
+
+extern "C" int cdcmtk_set_pixel_bytes(cdcmtk_object *object, const uint8_t *bytes, size_t length, int as_words,
+                                      cdcmtk_error *error) {
+    if (bytes == nullptr && length > 0) return fail(error, CDCMTK_INVALID_ARGUMENT, "no Pixel Data bytes given");
+    uint8_t *storage = nullptr;
+    int status = cdcmtk_create_pixel_bytes(object, length, as_words, &storage, error);
+    if (status == CDCMTK_OK && length > 0) std::memcpy(storage, bytes, length);
+    return status;
 }

@@ -94,14 +94,21 @@ extension DicomObject {
     /// NumberOfFrames is written when there is more than one frame or the object already had it;
     /// PlanarConfiguration only for colour data.
     public func setPixelBuffer(_ buffer: PixelBuffer) throws(DicomError) {
-        var bytes: [UInt8]
-        do {
-            bytes = try buffer.nativeBytes()
+        let d = buffer.descriptor
+        // The geometry is checked before the object changes; the bytes are then written once, straight into the
+        // element DCMTK keeps, with the values' range checked in the same pass (a separate pass would cost what
+        // the copy it saves did). A value out of range (a bug in whoever made the buffer) leaves the object
+        // without Pixel Data rather than with half of it.
+        do throws(PixelError) {
+            try d.validate()
+            guard buffer.values.count == d.valueCount else {
+                throw .valueCountMismatch(expected: d.valueCount, actual: buffer.values.count)
+            }
         } catch {
             throw .pixelData(error)
         }
-        if bytes.count % 2 == 1 { bytes.append(0) }
-        let d = buffer.descriptor
+        let length = d.nativeByteCount + buffer.trailingBytes.count
+        let padded = length + length % 2   // Pixel Data has even length: a zero pad byte
         try setString(String(d.rows), for: .rows)
         try setString(String(d.columns), for: .columns)
         if d.frames > 1 || integer(.numberOfFrames) != nil { try setString(String(d.frames), for: .numberOfFrames) }
@@ -117,9 +124,17 @@ extension DicomObject {
             try setString(nil, for: .planarConfiguration)
         }
         var error = cdcmtk_error()
-        let status = bytes.withUnsafeBufferPointer { pointer in
-            cdcmtk_set_pixel_bytes(handle, pointer.baseAddress, pointer.count, d.bitsAllocated > 8 ? 1 : 0, &error)
-        }
+        var storage: UnsafeMutablePointer<UInt8>? = nil
+        let status = cdcmtk_create_pixel_bytes(handle, padded, d.bitsAllocated > 8 ? 1 : 0, &storage, &error)
         guard status == Int32(CDCMTK_OK.rawValue) else { throw .bridge(error.text) }
+        guard padded > 0 else { return }
+        guard let storage else { throw .bridge("DCMTK lent no storage for the Pixel Data") }
+        do throws(PixelError) {
+            try buffer.writeNativeBytes(into: UnsafeMutableRawBufferPointer(start: storage, count: length))
+        } catch {
+            try? setString(nil, for: .pixelData)
+            throw .pixelData(error)
+        }
+        if padded > length { storage[length] = 0 }
     }
 }

@@ -99,88 +99,100 @@ extension PixelBuffer {
     /// exactly as they were read. Throws if a value does not fit in BitsStored.
     public func nativeBytes() throws(PixelError) -> [UInt8] {
         try descriptor.validate()
+        let total = descriptor.nativeByteCount + trailingBytes.count
+        var failure: PixelError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            do throws(PixelError) {
+                try writeNativeBytes(into: UnsafeMutableRawBufferPointer(buffer))
+            } catch {
+                failure = error
+            }
+            initialized = total
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// Writes what `nativeBytes()` returns into `out`, which must hold exactly `descriptor.nativeByteCount +
+    /// trailingBytes.count` bytes, whatever they held before (every byte is written): the native Pixel Data can
+    /// go straight to where it is kept. Everything is checked before the first byte is written, except a value
+    /// out of range in native-is-normalised order (8, 16, 32 bits allocated), whose check rides along in the
+    /// one pass: call `checkValueRange()` first where `out` must stay untouched on that error.
+    public func writeNativeBytes(into out: UnsafeMutableRawBufferPointer) throws(PixelError) {
+        try descriptor.validate()
         guard values.count == descriptor.valueCount else {
             throw .valueCountMismatch(expected: descriptor.valueCount, actual: values.count)
         }
         let needed = descriptor.nativeByteCount
+        guard out.count == needed + trailingBytes.count else {
+            throw .lengthMismatch(expected: needed + trailingBytes.count, actual: out.count)
+        }
         let count = values.count
         if descriptor.bitsAllocated != 1 && descriptor.hasIdentityLayout {
-            // The range check rides along in the one pass; a value out of range is reported as checkValueRange does.
-            let (bytes, seen) = identityLayoutBytes(count: needed)
+            let seen = placeIdentityLayout(into: out)
             if seen & ~descriptor.valueMask != 0 { try checkValueRange() }
-            return bytes
-        }
-        try checkValueRange()
-        var out = [UInt8](repeating: 0, count: needed + trailingBytes.count)
-
-        if descriptor.bitsAllocated == 1 {
-            out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<count where values[i] != 0 {
-                    o[i >> 3] |= UInt8(1) << UInt8(i & 7)
-                }
-                if count % 8 != 0 { o[count / 8] |= packedPadBits }
-            }
         } else {
-            var words = [UInt32](repeating: 0, count: count)
-            let low = UInt32(descriptor.lowBit)
-            words.withUnsafeMutableBufferPointer { w in
-                if let residue {
-                    Self.forEachNativeIndex(descriptor) { native, normal in
-                        w[native] = (values[normal] << low) | residue[normal]
-                    }
-                } else {
-                    Self.forEachNativeIndex(descriptor) { native, normal in w[native] = values[normal] << low }
+            try checkValueRange()
+            if descriptor.bitsAllocated == 1 {
+                let packed = UnsafeMutableRawBufferPointer(rebasing: out[..<needed])
+                packed.initializeMemory(as: UInt8.self, repeating: 0)
+                for i in 0..<count where values[i] != 0 {
+                    packed[i >> 3] |= UInt8(1) << UInt8(i & 7)
                 }
-            }
-            out.withUnsafeMutableBytes { raw in
-                Self.writeWords(words, into: raw, bitsAllocated: descriptor.bitsAllocated)
+                if count % 8 != 0 { packed[count / 8] |= packedPadBits }
+            } else {
+                var words = [UInt32](repeating: 0, count: count)
+                let low = UInt32(descriptor.lowBit)
+                words.withUnsafeMutableBufferPointer { w in
+                    if let residue {
+                        Self.forEachNativeIndex(descriptor) { native, normal in
+                            w[native] = (values[normal] << low) | residue[normal]
+                        }
+                    } else {
+                        Self.forEachNativeIndex(descriptor) { native, normal in w[native] = values[normal] << low }
+                    }
+                }
+                Self.writeWords(words, into: out, bitsAllocated: descriptor.bitsAllocated)
             }
         }
         for (i, b) in trailingBytes.enumerated() { out[needed + i] = b }
-        return out
     }
 
-    /// `nativeBytes()` for 8, 16 and 32 bits allocated in native-is-normalised order: every byte is written
-    /// once, straight from the values (and residue), into an array that is not zero-filled first; also returns
-    /// the OR of all values, for the range check.
-    private func identityLayoutBytes(count needed: Int) -> (bytes: [UInt8], valuesOR: UInt32) {
+    /// The values (and residue) of 8, 16 or 32 bits allocated in native-is-normalised order into the first
+    /// `valueCount` words of `out`, one pass; returns the OR of all values, for the range check.
+    private func placeIdentityLayout(into out: UnsafeMutableRawBufferPointer) -> UInt32 {
         let count = values.count
         let low = UInt32(descriptor.lowBit)
-        let bitsAllocated = descriptor.bitsAllocated
         var seen: UInt32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: needed + trailingBytes.count) { buffer, initialized in
-            values.withUnsafeBufferPointer { valueBuffer in
-                // One loop per word size, on plain pointers with masking shifts (low < 32), so that each vectorises.
-                func place<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) {
-                    guard let raw = UnsafeMutableRawPointer(buffer.baseAddress), let v = valueBuffer.baseAddress else { return }
-                    let stride = MemoryLayout<Word>.size
-                    if let residue {
-                        residue.withUnsafeBufferPointer { residueBuffer in
-                            guard let r = residueBuffer.baseAddress else { return }
-                            for i in 0..<count {
-                                seen |= v[i]
-                                raw.storeBytes(of: Word(truncatingIfNeeded: (v[i] &<< low) | r[i]).littleEndian,
-                                               toByteOffset: stride &* i, as: Word.self)
-                            }
-                        }
-                    } else {
+        values.withUnsafeBufferPointer { valueBuffer in
+            // One loop per word size, on plain pointers with masking shifts (low < 32), so that each vectorises.
+            func place<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) {
+                guard let raw = out.baseAddress, let v = valueBuffer.baseAddress else { return }
+                let stride = MemoryLayout<Word>.size
+                if let residue {
+                    residue.withUnsafeBufferPointer { residueBuffer in
+                        guard let r = residueBuffer.baseAddress else { return }
                         for i in 0..<count {
                             seen |= v[i]
-                            raw.storeBytes(of: Word(truncatingIfNeeded: v[i] &<< low).littleEndian,
+                            raw.storeBytes(of: Word(truncatingIfNeeded: (v[i] &<< low) | r[i]).littleEndian,
                                            toByteOffset: stride &* i, as: Word.self)
                         }
                     }
-                }
-                switch bitsAllocated {
-                case 8: place(UInt8.self)
-                case 16: place(UInt16.self)
-                default: place(UInt32.self)
+                } else {
+                    for i in 0..<count {
+                        seen |= v[i]
+                        raw.storeBytes(of: Word(truncatingIfNeeded: v[i] &<< low).littleEndian,
+                                       toByteOffset: stride &* i, as: Word.self)
+                    }
                 }
             }
-            for (i, b) in trailingBytes.enumerated() { buffer[needed + i] = b }
-            initialized = needed + trailingBytes.count
+            switch descriptor.bitsAllocated {
+            case 8: place(UInt8.self)
+            case 16: place(UInt16.self)
+            default: place(UInt32.self)
+            }
         }
-        return (bytes, seen)
+        return seen
     }
 
     // MARK: - Layout

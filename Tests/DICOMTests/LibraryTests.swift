@@ -70,6 +70,18 @@ struct LibraryTests {
         #expect(try object.pixelBuffer().values[0] != pixels.values[0])
     }
 
+    @Test("a buffer with a value out of range leaves no half-written Pixel Data")
+    func outOfRangeBufferIsRefused() throws {
+        let object = try DicomObject(contentsOf: TestFiles.sharedSamples.appendingPathComponent("ct_small_s16_explicit.dcm"))
+        var pixels = try object.pixelBuffer()
+        let last = pixels.values.count - 1
+        pixels.values[last] = pixels.descriptor.valueMask &+ 1   // one bit above BitsStored: a producer's bug
+        #expect(throws: DicomError.pixelData(.valueOutOfRange(index: last, bitsStored: pixels.descriptor.bitsStored))) {
+            try object.setPixelBuffer(pixels)
+        }
+        #expect(!object.hasPixelData)
+    }
+
     @Test("lossless re-encoding round-trips through every encoder")
     func reencode() throws {
         let object = try DicomObject(contentsOf: TestFiles.sharedSamples.appendingPathComponent("ct_small_s16_explicit.dcm"))

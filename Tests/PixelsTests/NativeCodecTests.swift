@@ -157,6 +157,33 @@ struct NativeCodecPropertyTests {
         }
     }
 
+    @Test("writing into a used buffer gives the native bytes, every byte written", arguments: 0..<2)
+    func writeIntoUsedBuffer(chunk: Int) throws {
+        var rng = SplitMix64(seed: 0xD1_7700 + UInt64(chunk))
+        for _ in 0..<400 {
+            let d = randomDescriptor(&rng)
+            let extra = Int.random(in: 0...2, using: &rng)
+            let bytes = (0..<(d.nativeByteCount + extra)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let buffer = try PixelBuffer(nativeBytes: bytes, descriptor: d)
+            // Two fills that no correct byte can match both of: a byte the writer skipped would show in one.
+            for junk: UInt8 in [0x00, 0xFF] {
+                let out = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+                defer { out.deallocate() }
+                out.initializeMemory(as: UInt8.self, repeating: junk)
+                try buffer.writeNativeBytes(into: out)
+                #expect(Array(out) == bytes, "\(d), filled with \(junk)")
+            }
+        }
+    }
+
+    @Test func writeIntoABufferOfAnotherSizeIsRefused() throws {
+        let d = PixelDescriptor(rows: 2, columns: 3, bitsAllocated: 16, bitsStored: 12)
+        let buffer = try PixelBuffer(descriptor: d, values: [1, 2, 3, 4, 5, 6])
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: 11, alignment: 8)
+        defer { out.deallocate() }
+        #expect(throws: PixelError.lengthMismatch(expected: 12, actual: 11)) { try buffer.writeNativeBytes(into: out) }
+    }
+
     @Test("changing values keeps residue bits exactly")
     func valuesChangeResidueStays() throws {
         var rng = SplitMix64(seed: 42)

@@ -126,6 +126,11 @@ int cdcmtk_pixel_bytes(cdcmtk_object *object, const uint8_t **bytes, size_t *len
 /// Any compressed representation is dropped.
 int cdcmtk_set_pixel_bytes(cdcmtk_object *object, const uint8_t *bytes, size_t length, int as_words,
                            cdcmtk_error *error);
+/// Replaces Pixel Data with a new native element of `length` bytes (OW when `as_words`, else OB) and lends its
+/// storage in `*bytes`, to be filled (little-endian) before the next call that reads or changes the object:
+/// the caller writes the pixels once, where DCMTK keeps them, instead of handing over a copy.
+int cdcmtk_create_pixel_bytes(cdcmtk_object *object, size_t length, int as_words, uint8_t **bytes,
+                              cdcmtk_error *error);
 
 #ifdef __cplusplus
 }
