@@ -225,29 +225,16 @@ public final class RelayNode: Service, Sendable {
     /// reads, or that today's configuration refuses, goes to quarantine.
     func readmit(path: String, id: Int64) throws(RelayError) {
         let object = ReceivedObject.describing(file: path, calledAETitle: configuration.scp.aeTitle, fileToken: id)
-        let decision: IntakeDecision = if let problem = object.problem {
-            .reject(.cannotUnderstand, reason: problem)
-        } else {
-            intake.decide(object)
-        }
-        switch decision {
+        switch decide(object) {
         case let .reject(status, reason):
-            let name = quarantineName()
-            quarantine(file: path, name: name, move: true,
-                       reason: "found at restart without its queue record, and refused: \(reason)", facts: [
-                           "calling AE": object.callingAETitle, "SOP class": object.sopClassUID,
-                           "transfer syntax": object.transferSyntaxUID, "status": status.description,
-                       ])
+            let name = quarantine(object, status: status,
+                                  reason: "found at restart without its queue record, and refused: \(reason)")
             logger.warning("an accepted object found at restart is refused now; quarantined", metadata: [
                 "id": "\(id)", "reason": "\(reason)", "quarantine": "\(name)",
             ])
         case let .accept(route, profile, destinations):
-            _ = try queue.admit(
-                file: path, reservedID: id, spool: configuration.spool, callingAETitle: object.callingAETitle,
-                sopClassUID: object.sopClassUID, sopInstanceUID: object.sopInstanceUID,
-                transferSyntaxUID: object.transferSyntaxUID, modality: object.modality, route: route,
-                profile: profile, destinations: destinations,
-                forwardUnchanged: processor.forwardsUnchanged(profile: profile))
+            _ = try admit(object, route: route, profile: profile, destinations: destinations,
+                          forwardUnchanged: processor.forwardsUnchanged(profile: profile))
             logger.notice("an accepted object without its queue record (power cut) is queued again", metadata: [
                 "id": "\(id)", "route": "\(route)",
             ])
@@ -257,22 +244,15 @@ public final class RelayNode: Service, Sendable {
     // MARK: Intake (association threads)
 
     func handleStore(_ object: ReceivedObject) -> DimseStatus {
-        if let problem = object.problem {
-            return refuse(object, status: .cannotUnderstand, reason: problem)
-        }
-        switch intake.decide(object) {
+        switch decide(object) {
         case let .reject(status, reason):
             return refuse(object, status: status, reason: reason)
         case let .accept(route, profile, destinations):
             let unchanged = processor.forwardsUnchanged(profile: profile)
             do {
                 let admitStart = ContinuousClock.now
-                let id = try queue.admit(
-                    file: object.path, reservedID: object.fileToken, spool: configuration.spool,
-                    callingAETitle: object.callingAETitle,
-                    sopClassUID: object.sopClassUID, sopInstanceUID: object.sopInstanceUID,
-                    transferSyntaxUID: object.transferSyntaxUID, modality: object.modality, route: route,
-                    profile: profile, destinations: destinations, forwardUnchanged: unchanged)
+                let id = try admit(object, route: route, profile: profile, destinations: destinations,
+                                   forwardUnchanged: unchanged)
                 metrics.admitSeconds.record(ContinuousClock.now - admitStart)
                 metrics.received.increment()
                 if unchanged {
@@ -293,12 +273,36 @@ public final class RelayNode: Service, Sendable {
         }
     }
 
-    func refuse(_ object: ReceivedObject, status: DimseStatus, reason: String) -> DimseStatus {
+    /// A received object's fate: refused when the bridge could not make sense of its file, else the intake's.
+    func decide(_ object: ReceivedObject) -> IntakeDecision {
+        if let problem = object.problem { return .reject(.cannotUnderstand, reason: problem) }
+        return intake.decide(object)
+    }
+
+    /// Records an accepted object where it was received (in its slot, if it came in one).
+    func admit(
+        _ object: ReceivedObject, route: String, profile: String, destinations: [String], forwardUnchanged: Bool
+    ) throws(RelayError) -> Int64 {
+        try queue.admit(
+            file: object.path, reservedID: object.fileToken, spool: configuration.spool,
+            callingAETitle: object.callingAETitle,
+            sopClassUID: object.sopClassUID, sopInstanceUID: object.sopInstanceUID,
+            transferSyntaxUID: object.transferSyntaxUID, modality: object.modality, route: route,
+            profile: profile, destinations: destinations, forwardUnchanged: forwardUnchanged)
+    }
+
+    /// Moves a refused object's file to quarantine with its facts; returns the quarantine name.
+    func quarantine(_ object: ReceivedObject, status: DimseStatus, reason: String) -> String {
         let name = quarantineName()
         quarantine(file: object.path, name: name, move: true, reason: reason, facts: [
             "calling AE": object.callingAETitle, "SOP class": object.sopClassUID,
             "transfer syntax": object.transferSyntaxUID, "status": status.description,
         ])
+        return name
+    }
+
+    func refuse(_ object: ReceivedObject, status: DimseStatus, reason: String) -> DimseStatus {
+        let name = quarantine(object, status: status, reason: reason)
         metrics.rejected.increment()
         logger.warning("object refused", metadata: [
             "calling_ae": "\(object.callingAETitle)", "sop_class": "\(object.sopClassUID)",
