@@ -24,36 +24,33 @@ extension PixelBuffer {
                 let usedMask = UInt8((1 << (count % 8)) - 1)
                 padBits = bytes[count / 8] & ~usedMask
             }
-        } else if descriptor.hasIdentityLayout {
-            // Native order is normalised order: one pass straight from the bytes, no word array. Every value is
-            // written by the pass, so the array is not zero-filled first (a 1 MB memset per 512 x 512 16-bit image).
+        } else if descriptor.hasRunLayout {
+            // One pass straight from the bytes per run of samples (see `forEachRun`), no word array and no index
+            // map. Every value is written by the runs, so the array is not zero-filled first (a 1 MB memset per
+            // 512 x 512 16-bit image).
             let low = UInt32(descriptor.lowBit)
             let mask = descriptor.valueMask
             let outside = ~(mask << low)
             let bitsAllocated = descriptor.bitsAllocated
             var residueSeen: UInt32 = 0
-            // One loop per word size, so that each one vectorises.
             values = [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
-                // Plain pointers and a masking shift (low < 32), so that the loop has no checks and vectorises.
-                func extract<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) {
-                    guard let source = bytes.baseAddress, let target = out.baseAddress else { return }
-                    let stride = MemoryLayout<Word>.size
-                    for i in 0..<count {
-                        let w = UInt32(truncatingIfNeeded: Word(littleEndian: source.loadUnaligned(fromByteOffset: stride &* i, as: Word.self)))
-                        target[i] = (w &>> low) & mask
-                        residueSeen |= w & outside
+                guard let source = bytes.baseAddress, let target = out.baseAddress else { return }
+                Self.forEachRun(descriptor) { run in
+                    switch bitsAllocated {
+                    case 8: Self.extract(UInt8.self, run, from: source, into: target, low: low, mask: mask, outside: outside, seen: &residueSeen)
+                    case 16: Self.extract(UInt16.self, run, from: source, into: target, low: low, mask: mask, outside: outside, seen: &residueSeen)
+                    default: Self.extract(UInt32.self, run, from: source, into: target, low: low, mask: mask, outside: outside, seen: &residueSeen)
                     }
-                }
-                switch bitsAllocated {
-                case 8: extract(UInt8.self)
-                case 16: extract(UInt16.self)
-                default: extract(UInt32.self)
                 }
                 initialized = count
             }
             if residueSeen != 0 {
                 residue = [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
-                    for i in 0..<count { out[i] = Self.word(bytes, i, bitsAllocated) & outside }
+                    Self.forEachRun(descriptor) { run in
+                        for i in 0..<run.count {
+                            out[run.normal + i] = Self.word(bytes, run.native + i * run.stride, bitsAllocated) & outside
+                        }
+                    }
                     initialized = count
                 }
             }
@@ -128,8 +125,8 @@ extension PixelBuffer {
             throw .lengthMismatch(expected: needed + trailingBytes.count, actual: out.count)
         }
         let count = values.count
-        if descriptor.bitsAllocated != 1 && descriptor.hasIdentityLayout {
-            let seen = placeIdentityLayout(into: out)
+        if descriptor.hasRunLayout {
+            let seen = placeRuns(into: out)
             if seen & ~descriptor.valueMask != 0 { try checkValueRange() }
         } else {
             try checkValueRange()
@@ -158,41 +155,121 @@ extension PixelBuffer {
         for (i, b) in trailingBytes.enumerated() { out[needed + i] = b }
     }
 
-    /// The values (and residue) of 8, 16 or 32 bits allocated in native-is-normalised order into the first
-    /// `valueCount` words of `out`, one pass; returns the OR of all values, for the range check.
-    private func placeIdentityLayout(into out: UnsafeMutableRawBufferPointer) -> UInt32 {
-        let count = values.count
+    /// The values (and residue) of 8, 16 or 32 bits allocated, in a layout of runs, into the first `valueCount`
+    /// words of `out`, one pass; returns the OR of all values, for the range check.
+    private func placeRuns(into out: UnsafeMutableRawBufferPointer) -> UInt32 {
         let low = UInt32(descriptor.lowBit)
         var seen: UInt32 = 0
+        let descriptor = descriptor
         values.withUnsafeBufferPointer { valueBuffer in
-            // One loop per word size, on plain pointers with masking shifts (low < 32), so that each vectorises.
-            func place<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) {
-                guard let raw = out.baseAddress, let v = valueBuffer.baseAddress else { return }
-                let stride = MemoryLayout<Word>.size
-                if let residue {
-                    residue.withUnsafeBufferPointer { residueBuffer in
-                        guard let r = residueBuffer.baseAddress else { return }
-                        for i in 0..<count {
-                            seen |= v[i]
-                            raw.storeBytes(of: Word(truncatingIfNeeded: (v[i] &<< low) | r[i]).littleEndian,
-                                           toByteOffset: stride &* i, as: Word.self)
-                        }
-                    }
-                } else {
-                    for i in 0..<count {
-                        seen |= v[i]
-                        raw.storeBytes(of: Word(truncatingIfNeeded: v[i] &<< low).littleEndian,
-                                       toByteOffset: stride &* i, as: Word.self)
+            guard let raw = out.baseAddress, let v = valueBuffer.baseAddress else { return }
+            func place(_ residue: UnsafePointer<UInt32>?) {
+                Self.forEachRun(descriptor) { run in
+                    switch descriptor.bitsAllocated {
+                    case 8: Self.place(UInt8.self, run, from: v, residue: residue, into: raw, low: low, seen: &seen)
+                    case 16: Self.place(UInt16.self, run, from: v, residue: residue, into: raw, low: low, seen: &seen)
+                    default: Self.place(UInt32.self, run, from: v, residue: residue, into: raw, low: low, seen: &seen)
                     }
                 }
             }
-            switch descriptor.bitsAllocated {
-            case 8: place(UInt8.self)
-            case 16: place(UInt16.self)
-            default: place(UInt32.self)
+            if let residue {
+                residue.withUnsafeBufferPointer { place($0.baseAddress) }
+            } else {
+                place(nil)
             }
         }
         return seen
+    }
+
+    /// A run of samples that are `stride` words apart in the native bytes (from word `native`) and consecutive in
+    /// the normalised order (from value `normal`).
+    struct Run {
+        var native: Int
+        var stride: Int
+        var normal: Int
+        var count: Int
+    }
+
+    /// Calls `body` for the runs that make up a layout with `hasRunLayout`: one run when native order is normalised
+    /// order; one per component and frame when the samples are interleaved (planar configuration 0), a plane each.
+    @inline(__always)
+    static func forEachRun(_ d: PixelDescriptor, _ body: (Run) -> Void) {
+        if d.hasIdentityLayout {
+            body(Run(native: 0, stride: 1, normal: 0, count: d.valueCount))
+            return
+        }
+        let plane = d.planeSize, components = d.components
+        for f in 0..<d.frames {
+            let base = f * components * plane
+            for c in 0..<components {
+                body(Run(native: base + c, stride: components, normal: base + c * plane, count: plane))
+            }
+        }
+    }
+
+    /// `target[run.normal + i] = (w >> low) & mask` for the run's native words w, and the OR of their bits
+    /// outside the value into `seen`. Plain pointers and masking shifts (low < 32), so that the loops have no
+    /// checks; the one for consecutive words vectorises.
+    @inline(__always)
+    static func extract<Word: FixedWidthInteger & UnsignedInteger>(
+        _: Word.Type, _ run: Run, from source: UnsafeRawPointer, into target: UnsafeMutablePointer<UInt32>,
+        low: UInt32, mask: UInt32, outside: UInt32, seen: inout UInt32
+    ) {
+        let size = MemoryLayout<Word>.size
+        let from = source + run.native &* size, to = target + run.normal
+        var outsideSeen: UInt32 = 0
+        @inline(__always) func word(_ offset: Int) -> UInt32 {
+            UInt32(truncatingIfNeeded: Word(littleEndian: from.loadUnaligned(fromByteOffset: offset, as: Word.self)))
+        }
+        if run.stride == 1 {
+            for i in 0..<run.count {
+                let w = word(size &* i)
+                to[i] = (w &>> low) & mask
+                outsideSeen |= w & outside
+            }
+        } else {
+            let step = size &* run.stride
+            for i in 0..<run.count {
+                let w = word(step &* i)
+                to[i] = (w &>> low) & mask
+                outsideSeen |= w & outside
+            }
+        }
+        seen |= outsideSeen
+    }
+
+    /// The inverse of `extract`: the run's values shifted to `low` (with their residue bits) into its native words,
+    /// and the OR of the values into `seen`.
+    @inline(__always)
+    static func place<Word: FixedWidthInteger & UnsignedInteger>(
+        _: Word.Type, _ run: Run, from values: UnsafePointer<UInt32>, residue: UnsafePointer<UInt32>?,
+        into raw: UnsafeMutableRawPointer, low: UInt32, seen: inout UInt32
+    ) {
+        let size = MemoryLayout<Word>.size
+        let step = size &* run.stride
+        let v = values + run.normal, to = raw + run.native &* size
+        var valuesSeen: UInt32 = 0
+        @inline(__always) func store(_ w: UInt32, _ offset: Int) {
+            to.storeBytes(of: Word(truncatingIfNeeded: w).littleEndian, toByteOffset: offset, as: Word.self)
+        }
+        if let residue {
+            let r = residue + run.normal
+            for i in 0..<run.count {
+                valuesSeen |= v[i]
+                store((v[i] &<< low) | r[i], step &* i)
+            }
+        } else if run.stride == 1 {
+            for i in 0..<run.count {
+                valuesSeen |= v[i]
+                store(v[i] &<< low, size &* i)
+            }
+        } else {
+            for i in 0..<run.count {
+                valuesSeen |= v[i]
+                store(v[i] &<< low, step &* i)
+            }
+        }
+        seen |= valuesSeen
     }
 
     // MARK: - Layout
@@ -285,4 +362,8 @@ extension PixelDescriptor {
     /// True when native sample order already is the buffer's normalised order (one component, or planes stored
     /// one after another), so conversions need no index map.
     var hasIdentityLayout: Bool { components == 1 || planarConfiguration == .separate }
+
+    /// True when the conversions can go by runs (`PixelBuffer.forEachRun`): 8, 16 or 32 bits allocated, and native
+    /// order is normalised order or interleaves whole samples. Left for the index map: 1-bit data and YBR 4:2:2.
+    var hasRunLayout: Bool { bitsAllocated != 1 && !isChromaSubsampled }
 }
