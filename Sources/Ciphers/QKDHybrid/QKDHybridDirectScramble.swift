@@ -15,40 +15,39 @@ extension QKDHybridStages {
     @inline(__always)
     static func gatherBits<Source: FixedWidthInteger & UnsignedInteger>(
         count: Int, length: Int, sources: (UnsafePointer<Source>, UnsafePointer<Source>, UnsafePointer<Source>, UnsafePointer<Source>),
-        indices: (UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>),
+        quads q: UnsafePointer<Int32>,
         bits: (Source, Source, Source, Source), accumulate: Bool, into destination: UnsafeMutablePointer<Source>
     ) {
         let (s0, s1, s2, s3) = sources
-        let (p0, p1, p2, p3) = indices
         let (b0, b1, b2, b3) = bits
         switch count {
         case 4:
             if accumulate {
                 for c in 0..<length {
-                    destination[c] |= (s0[Int(p0[c])] & b0) | (s1[Int(p1[c])] & b1) | (s2[Int(p2[c])] & b2) | (s3[Int(p3[c])] & b3)
+                    destination[c] |= (s0[Int(q[4 &* c &+ 0])] & b0) | (s1[Int(q[4 &* c &+ 1])] & b1) | (s2[Int(q[4 &* c &+ 2])] & b2) | (s3[Int(q[4 &* c &+ 3])] & b3)
                 }
             } else {
                 for c in 0..<length {
-                    destination[c] = (s0[Int(p0[c])] & b0) | (s1[Int(p1[c])] & b1) | (s2[Int(p2[c])] & b2) | (s3[Int(p3[c])] & b3)
+                    destination[c] = (s0[Int(q[4 &* c &+ 0])] & b0) | (s1[Int(q[4 &* c &+ 1])] & b1) | (s2[Int(q[4 &* c &+ 2])] & b2) | (s3[Int(q[4 &* c &+ 3])] & b3)
                 }
             }
         case 3:
             if accumulate {
-                for c in 0..<length { destination[c] |= (s0[Int(p0[c])] & b0) | (s1[Int(p1[c])] & b1) | (s2[Int(p2[c])] & b2) }
+                for c in 0..<length { destination[c] |= (s0[Int(q[4 &* c &+ 0])] & b0) | (s1[Int(q[4 &* c &+ 1])] & b1) | (s2[Int(q[4 &* c &+ 2])] & b2) }
             } else {
-                for c in 0..<length { destination[c] = (s0[Int(p0[c])] & b0) | (s1[Int(p1[c])] & b1) | (s2[Int(p2[c])] & b2) }
+                for c in 0..<length { destination[c] = (s0[Int(q[4 &* c &+ 0])] & b0) | (s1[Int(q[4 &* c &+ 1])] & b1) | (s2[Int(q[4 &* c &+ 2])] & b2) }
             }
         case 2:
             if accumulate {
-                for c in 0..<length { destination[c] |= (s0[Int(p0[c])] & b0) | (s1[Int(p1[c])] & b1) }
+                for c in 0..<length { destination[c] |= (s0[Int(q[4 &* c &+ 0])] & b0) | (s1[Int(q[4 &* c &+ 1])] & b1) }
             } else {
-                for c in 0..<length { destination[c] = (s0[Int(p0[c])] & b0) | (s1[Int(p1[c])] & b1) }
+                for c in 0..<length { destination[c] = (s0[Int(q[4 &* c &+ 0])] & b0) | (s1[Int(q[4 &* c &+ 1])] & b1) }
             }
         default:
             if accumulate {
-                for c in 0..<length { destination[c] |= s0[Int(p0[c])] & b0 }
+                for c in 0..<length { destination[c] |= s0[Int(q[4 &* c &+ 0])] & b0 }
             } else {
-                for c in 0..<length { destination[c] = s0[Int(p0[c])] & b0 }
+                for c in 0..<length { destination[c] = s0[Int(q[4 &* c &+ 0])] & b0 }
             }
         }
     }
@@ -58,7 +57,7 @@ extension QKDHybridStages {
     @inline(__always)
     static func gatherScrambledRow<Source: FixedWidthInteger & UnsignedInteger>(
         _ plane: UnsafePointer<Source>, row r: Int, rows: Int, columns: Int, m: Int, lowestBit: Source,
-        rowPermutations: UnsafePointer<Int32>, columnPermutations: UnsafePointer<Int32>,
+        rowPermutations: UnsafePointer<Int32>, columnQuads: UnsafePointer<Int32>,
         into destination: UnsafeMutablePointer<Source>
     ) {
         var k = 0
@@ -67,13 +66,10 @@ extension QKDHybridStages {
             @inline(__always) func source(_ i: Int) -> UnsafePointer<Source> {
                 plane + Int(rowPermutations[min(k + i, m - 1) &* rows &+ r]) &* columns
             }
-            @inline(__always) func index(_ i: Int) -> UnsafePointer<Int32> {
-                columnPermutations + min(k + i, m - 1) &* columns
-            }
             @inline(__always) func bit(_ i: Int) -> Source { i < count ? lowestBit << Source(k + i) : 0 }
             gatherBits(
                 count: count, length: columns, sources: (source(0), source(1), source(2), source(3)),
-                indices: (index(0), index(1), index(2), index(3)), bits: (bit(0), bit(1), bit(2), bit(3)),
+                quads: columnQuads + k &* columns, bits: (bit(0), bit(1), bit(2), bit(3)),
                 accumulate: k > 0, into: destination)
             k += 4
         }
@@ -92,16 +88,16 @@ extension QKDHybridStages {
         let rows = keys.rows, columns = keys.columns, m = keys.m
         guard let plane = values.baseAddress, let w1 = output.baseAddress, let shuffle = valueShuffle.baseAddress else { return }
         keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
-            keys.columnPermutations.withUnsafeBufferPointer { columnPermutations in
+            keys.columnQuads.withUnsafeBufferPointer { columnQuads in
                 keys.shiftRowsFirst.withUnsafeBufferPointer { s in
                     guard let rowPermutations = rowPermutations.baseAddress,
-                          let columnPermutations = columnPermutations.baseAddress else { return }
+                          let columnQuads = columnQuads.baseAddress else { return }
                     for r in 0..<rows {
                         let base = w1 + r &* columns, shift = Int(s[r])
                         let wrapped = base + shift - columns
                         gatherScrambledRow(
                             plane, row: r, rows: rows, columns: columns, m: m, lowestBit: UInt32(1) << low,
-                            rowPermutations: rowPermutations, columnPermutations: columnPermutations, into: row)
+                            rowPermutations: rowPermutations, columnQuads: columnQuads, into: row)
                         for c in 0..<(columns - shift) { base[c &+ shift] = shuffle[Int(row[c] &>> low)] }
                         for c in (columns - shift)..<columns { wrapped[c] = shuffle[Int(row[c] &>> low)] }
                     }
@@ -138,13 +134,13 @@ extension QKDHybridStages {
         // x by gathering with the inverse permutations, written into the top m bits of the stored values.
         let lowMask = (UInt32(1) << low) &- 1
         keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
-            keys.columnPermutations.withUnsafeBufferPointer { columnPermutations in
+            keys.columnQuads.withUnsafeBufferPointer { columnQuads in
                 guard let rowPermutations = rowPermutations.baseAddress,
-                      let columnPermutations = columnPermutations.baseAddress else { return }
+                      let columnQuads = columnQuads.baseAddress else { return }
                 for r in 0..<rows {
                     gatherScrambledRow(
                         UnsafePointer(y), row: r, rows: rows, columns: columns, m: m, lowestBit: 1,
-                        rowPermutations: rowPermutations, columnPermutations: columnPermutations, into: row)
+                        rowPermutations: rowPermutations, columnQuads: columnQuads, into: row)
                     let out = stored + r &* columns
                     for c in 0..<columns { out[c] = (out[c] & lowMask) | (UInt32(row[c]) &<< low) }
                 }

@@ -110,6 +110,11 @@ struct QKDHybridPlaneKeys {
     /// (k · rows + r, k · columns + c), gather convention; their inverses for decryption.
     var rowPermutations: [Int32]
     var columnPermutations: [Int32]
+    /// The column permutations of each group of four bits interleaved (entry 4 · (g · columns + c) + i is column
+    /// permutation 4g + i at c; a group short of four bits repeats its last), for the direct gathers
+    /// (m ≤ `QKDHybridStages.directGatherLimit`; empty otherwise): one index pointer instead of four keeps the
+    /// gather loop's pointers and masks in registers.
+    var columnQuads: [Int32]
     /// Pixel shuffling: three keyed shears (row rotations, column rotations, row rotations).
     var shiftRowsFirst: [Int32]
     var shiftColumns: [Int32]
@@ -154,6 +159,8 @@ struct QKDHybridPlaneKeys {
         }
         self.rowPermutations = rowPermutations
         self.columnPermutations = columnPermutations
+        columnQuads = m <= QKDHybridStages.directGatherLimit
+            ? Self.interleaveInQuads(columnPermutations, m: m, columns: columns) : []
 
         var generator = schedule.generator(QKDHybridLabel.stream, plane: plane)
         shiftRowsFirst = (0..<rows).map { _ in Int32(generator.below(columns)) }
@@ -191,5 +198,18 @@ struct QKDHybridPlaneKeys {
         }
         // Per-pixel key words: forward chain, backward chain, block offsets (N words each, in that order).
         generator.fill(stream)
+    }
+
+    /// See `columnQuads`.
+    static func interleaveInQuads(_ permutations: [Int32], m: Int, columns: Int) -> [Int32] {
+        let groups = (m + 3) / 4
+        var quads = [Int32](repeating: 0, count: groups * 4 * columns)
+        for g in 0..<groups {
+            for i in 0..<4 {
+                let k = min(4 * g + i, m - 1)
+                for c in 0..<columns { quads[4 * (g * columns + c) + i] = permutations[k * columns + c] }
+            }
+        }
+        return quads
     }
 }
