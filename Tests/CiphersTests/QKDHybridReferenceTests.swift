@@ -245,6 +245,27 @@ struct QKDHybridReferenceTests {
         }
     }
 
+    /// Multi-plane encryption runs the chains of up to three planes together (groups of 3 and 2 for five planes),
+    /// with an even and an odd plane size above 2^14 (an odd size leaves one single step at each chain's end).
+    @Test("planes whose chains run together equal the reference", arguments: ["msb:4", "msb:1", "msb:3"])
+    func groupedChainsEqualReference(planes: String) throws {
+        let setting = try #require(QKDHybridCipher.Planes(parameter: planes))
+        for (index, shape) in [(rows: 131, columns: 127), (rows: 128, columns: 130)].enumerated() {
+            var rng = SplitMix64(seed: UInt64(0x6A0 + index))
+            let secret = (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let descriptor = PixelDescriptor(
+                rows: shape.rows, columns: shape.columns, frames: 5, bitsAllocated: 16, bitsStored: 12)
+            let plain = try PixelBuffer(
+                descriptor: descriptor, values: (0..<descriptor.valueCount).map { _ in UInt32(truncatingIfNeeded: rng.next()) & 0xFFF })
+            let key = CipherKey(secret: secret, parameters: ["planes": planes])
+            let sealed = try QKDHybridCipher(planes: setting, parallel: false).encrypt(plain, key: key)
+            let expected = QKDHybridReference.encrypt(plain, secret: secret, m: setting.encryptedPlanes(bitsStored: 12))
+            #expect(sealed.values == expected, "\(shape.rows)×\(shape.columns) × 5 frames, \(planes)")
+            #expect(try QKDHybridCipher(planes: setting, parallel: true).encrypt(plain, key: key) == sealed)
+            #expect(try QKDHybridCipher(planes: setting, parallel: false).decrypt(sealed, key: key) == plain)
+        }
+    }
+
     @Test("engine equals the reference", arguments: [
         (16, "msb:4"), (16, "all"), (8, "all"), (8, "msb:4"), (12, "msb:4"), (12, "all"), (10, "msb:6"), (13, "all"),
         (16, "msb:1"), (16, "msb:2"), (16, "msb:3"), (16, "msb:5"), (16, "msb:9"), (7, "all"), (1, "all"),

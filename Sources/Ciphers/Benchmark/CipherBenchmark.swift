@@ -223,6 +223,22 @@ public struct CipherBenchmark: Sendable {
             QKDHybridStages.affineChainEncrypt(
                 a, stream: UnsafeBufferPointer(rebasing: stream[0..<(2 * n)]), keys: keys, scratch: chain)
         } - restoreCost))
+        // Three planes' chains together, as multi-plane encryption runs them (each with its own copy and tables).
+        let group = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 3 * (n + QKDHybridStages.chainScratchCount(m: m)))
+        defer { group.deallocate() }
+        let chainScratch = QKDHybridStages.chainScratchCount(m: m)
+        let copies = (0..<3).map { UnsafeMutableBufferPointer(rebasing: group[($0 * n)..<(($0 + 1) * n)]) }
+        let chainPlanes = (0..<3).compactMap { i in
+            QKDHybridStages.ChainPlane(
+                copies[i], stream: UnsafeBufferPointer(rebasing: stream[0..<(2 * n)]), keys: keys,
+                scratch: UnsafeMutableBufferPointer(rebasing: group[(3 * n + i * chainScratch)..<(3 * n + (i + 1) * chainScratch)]))
+        }
+        func restoreCopies() { for copy in copies { for i in 0..<n { copy[i] = snapshot[i] } } }
+        let restoreCopiesCost = best { restoreCopies() }
+        rows.append(StageRow(stage: "  chains of three planes together, per plane", nanosecondsPerPixel: (best {
+            restoreCopies()
+            QKDHybridStages.affineChainEncrypt(chainPlanes, count: n, m: m)
+        } - restoreCopiesCost) / 3))
         rows.append(StageRow(stage: "block transform + Haar rows", nanosecondsPerPixel: best {
             QKDHybridStages.blockAndRowsEncrypt(a, offsets: UnsafeBufferPointer(rebasing: stream[(2 * n)..<(3 * n)]), keys: keys)
         }))

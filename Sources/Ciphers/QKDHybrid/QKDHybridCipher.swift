@@ -1,5 +1,6 @@
 import Crypto
 import Dispatch
+import Foundation
 public import Pixels
 
 /// Profile `qkd-hybrid`: the hybrid quantum/classical image cipher of Shafique et al. (Sci. Rep. 14, 2024) as
@@ -168,23 +169,71 @@ struct QKDHybridEngine: Sendable {
     func run(_ values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, parallel: Bool) {
         let planeSize = rows * columns
         let scratchCount = 6 * planeSize + 2 * max(rows, columns) + QKDHybridStages.chainScratchCount(m: m)
-        // The pointer is shared by the workers; each touches only its own plane's range.
+        // The pointer is shared by the workers; each touches only its own planes' range.
         nonisolated(unsafe) let shared = values
-        if parallel && planeCount > 1 {
-            DispatchQueue.concurrentPerform(iterations: planeCount) { plane in
-                let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
-                let block = QKDHybridScratchPool.shared.take(count: scratchCount)
-                defer { QKDHybridScratchPool.shared.give(block) }
-                self.process(plane: plane, values: slice, encrypting: encrypting, scratch: block.buffer)
+        let group = groupSize(encrypting: encrypting, parallel: parallel)
+        let groups = (planeCount + group - 1) / group
+        @Sendable func planes(of index: Int) -> Range<Int> { (index * group)..<min((index + 1) * group, planeCount) }
+        if parallel && groups > 1 {
+            DispatchQueue.concurrentPerform(iterations: groups) { index in
+                let range = planes(of: index)
+                let blocks = range.map { _ in QKDHybridScratchPool.shared.take(count: scratchCount) }
+                defer { blocks.forEach { QKDHybridScratchPool.shared.give($0) } }
+                self.process(planes: range, values: shared, scratch: blocks.map(\.buffer), encrypting: encrypting)
             }
         } else {
-            // One scratch for all planes: a fresh multi-megabyte allocation per plane costs its page faults again.
-            let block = QKDHybridScratchPool.shared.take(count: scratchCount)
-            defer { QKDHybridScratchPool.shared.give(block) }
-            for plane in 0..<planeCount {
-                let slice = UnsafeMutableBufferPointer(rebasing: shared[(plane * planeSize)..<((plane + 1) * planeSize)])
-                process(plane: plane, values: slice, encrypting: encrypting, scratch: block.buffer)
+            // One scratch per plane of a group for all groups: a fresh multi-megabyte allocation per plane costs its
+            // page faults again.
+            let blocks = (0..<min(group, planeCount)).map { _ in QKDHybridScratchPool.shared.take(count: scratchCount) }
+            defer { blocks.forEach { QKDHybridScratchPool.shared.give($0) } }
+            for index in 0..<groups {
+                process(planes: planes(of: index), values: shared, scratch: blocks.map(\.buffer), encrypting: encrypting)
             }
+        }
+    }
+
+    /// Planes encrypted together, so that their chains' serial steps interleave (`QKDHybridStages.
+    /// affineChainEncrypt(_:count:m:)`): up to three where the pair tables apply; on all cores only when there
+    /// are enough planes to keep every core busy with groups (many frames), since a group runs on one core.
+    func groupSize(encrypting: Bool, parallel: Bool) -> Int {
+        guard encrypting && m <= QKDHybridStages.pairLimit && rows * columns >= QKDHybridStages.pairMinimumCount else { return 1 }
+        guard parallel else { return 3 }
+        return planeCount >= 4 * ProcessInfo.processInfo.activeProcessorCount ? 3 : 1
+    }
+
+    /// Runs all stages on the planes `range`, each with its own scratch (`scratch[i]` for the i-th plane of
+    /// the range). Encryption runs the stages plane by plane but the chains of all of them together.
+    func process(planes range: Range<Int>, values: UnsafeMutableBufferPointer<UInt32>,
+                 scratch: [UnsafeMutableBufferPointer<UInt16>], encrypting: Bool) {
+        let n = rows * columns
+        @inline(__always) func slice(_ plane: Int) -> UnsafeMutableBufferPointer<UInt32> {
+            UnsafeMutableBufferPointer(rebasing: values[(plane * n)..<((plane + 1) * n)])
+        }
+        guard encrypting && range.count > 1 else {
+            for (i, plane) in range.enumerated() {
+                process(plane: plane, values: slice(plane), encrypting: encrypting, scratch: scratch[i])
+            }
+            return
+        }
+        var parts = [PlaneScratch]()
+        var keys = [QKDHybridPlaneKeys]()
+        var chains = [QKDHybridStages.ChainPlane]()
+        for (i, plane) in range.enumerated() {
+            guard let part = PlaneScratch(scratch[i], planeSize: n, rows: rows, columns: columns, m: m) else { return }
+            let planeKeys = QKDHybridPlaneKeys(
+                schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
+                inverse: false, stream: part.stream)
+            scrambleAndShuffle(slice(plane), keys: planeKeys, scratch: part)
+            guard let chain = QKDHybridStages.ChainPlane(
+                part.a, stream: UnsafeBufferPointer(rebasing: part.stream[0..<(2 * n)]), keys: planeKeys, scratch: part.chain)
+            else { return }
+            parts.append(part)
+            keys.append(planeKeys)
+            chains.append(chain)
+        }
+        QKDHybridStages.affineChainEncrypt(chains, count: n, m: m)
+        for (i, plane) in range.enumerated() {
+            diffuseAndStore(slice(plane), keys: keys[i], scratch: parts[i])
         }
     }
 

@@ -296,18 +296,22 @@ enum QKDHybridStages {
     /// The chain's serial step is latency-bound, so for m ≤ `tableLimit` g is read from a table (one L1 load)
     /// instead of computed (a multiply, shifts and masks in a row).
     static let tableLimit = 12
-    /// Two chain steps per table read for m ≤ `pairLimit`: the table maps (p_t, p_{t+1}, c_{t−1}) to c_{t+1}
-    /// (2^{3m} entries), which halves the serial path. Built only when the plane is large enough to pay for it.
+    /// Two chain steps per table read for m ≤ `pairLimit`: tables indexed by (p_t, p_{t+1}, c_{t−1}) give c_t and
+    /// c_{t+1} (2^{3m} entries each), which halves the serial path. Built only when the plane is large enough to
+    /// pay for them.
     static let pairLimit = 4
     static let pairMinimumCount = 1 << 14
+    /// Bytes of one pair table: 2^{3 · pairLimit}, whatever m, so that the second table sits at a constant
+    /// distance from the first.
+    static let pairTableBytes = 1 << (3 * pairLimit)
 
-    /// Scratch for the chain tables of one direction: g, then (for small m) the pair table.
+    /// Scratch for the chain tables of one direction: g doubled, then (for small m) the two pair tables.
     static func chainScratchCount(m: Int) -> Int {
-        m <= pairLimit ? (2 << m) + (1 << (3 * m)) : (m <= tableLimit ? 2 << m : 0)
+        m <= pairLimit ? (2 << m) + pairTableBytes : (m <= tableLimit ? 2 << m : 0)
     }
 
-    /// One direction of the encryption chain over `order` (ascending or descending positions):
-    /// c_t = a · z_t + k_t + g(c_{prev}), `z` replaced by c in place.
+    /// One direction of the encryption chain over ascending or descending positions, one step at a time:
+    /// c_t = a · z_t + k_t + g(c_{prev}), `z` replaced by c in place. For the planes that take no pair tables.
     @inline(__always)
     static func chainEncrypt(
         _ v: UnsafeMutablePointer<UInt16>, count n: Int, keyWords: UnsafePointer<UInt16>, multiplier: UInt32,
@@ -317,12 +321,10 @@ enum QKDHybridStages {
         let mask16 = UInt16(truncatingIfNeeded: (1 << m) - 1), key16 = UInt16(truncatingIfNeeded: functionKey)
         let shift = UInt16((m + 1) / 2), back = UInt16(m) - shift
         let a16 = UInt16(truncatingIfNeeded: multiplier)
-        // Position of step i (0-based along the chain).
-        let first = descending ? n - 1 : 0
         let step = descending ? -1 : 1
+        var t = descending ? n - 1 : 0
         if m > tableLimit {
             var previous = UInt16(truncatingIfNeeded: start)
-            var t = first
             for _ in 0..<n {
                 let c = (a16 &* v[t] &+ keyWords[t] &+ nonlinear(previous, key: key16, shift: shift, back: back, mask: mask16)) & mask16
                 v[t] = c
@@ -331,42 +333,21 @@ enum QKDHybridStages {
             }
             return
         }
-        let size = 1 << m
-        let table = scratch
-        var t = first
-        var remaining = n
+        buildChainTables(functionKey: functionKey, m: m, pairs: false, into: scratch)
         var c = Int(start)
-        if buildChainTables(functionKey: functionKey, m: m, count: n, into: scratch) {
-            let pair = scratch + 2 * size
-            let mask = size - 1
-            while remaining >= 2 {
-                let next = t &+ step
-                let p0 = Int((a16 &* v[t] &+ keyWords[t]) & mask16)
-                let p1 = Int((a16 &* v[next] &+ keyWords[next]) & mask16)
-                let c2 = Int(pair[(p1 << (2 * m)) | (p0 << m) | c])
-                v[t] = UInt16(truncatingIfNeeded: (p0 + Int(table[c])) & mask)
-                v[next] = UInt16(truncatingIfNeeded: c2)
-                c = c2
-                t = next &+ step
-                remaining -= 2
-            }
-            c &= mask
-        }
-        while remaining > 0 {
+        for _ in 0..<n {
             let p = Int((a16 &* v[t] &+ keyWords[t]) & mask16)
-            c = p &+ Int(table[c])
+            c = p &+ Int(scratch[c])
             v[t] = UInt16(truncatingIfNeeded: c) & mask16
             t &+= step
-            remaining -= 1
         }
     }
 
     /// Fills `scratch` with g doubled (table[x] = g(x mod 2^m) for x < 2^(m+1), so that the sum of two m-bit values
-    /// indexes it unmasked) and, for m ≤ `pairLimit` and n ≥ `pairMinimumCount`, the pair table after it
-    /// (pair[(p1 << 2m) | (p0 << m) | c] = F(p1, F(p0, c)) with F(p, c) = (p + g(c)) mod 2^m). Returns whether the
-    /// pair table was built. Needs m ≤ `tableLimit`.
-    @discardableResult
-    static func buildChainTables(functionKey: UInt32, m: Int, count n: Int, into scratch: UnsafeMutablePointer<UInt16>) -> Bool {
+    /// indexes it unmasked) and, when `pairs` (m ≤ `pairLimit`), the two pair tables after it as bytes: at
+    /// i = (p1 << 2m) | (p0 << m) | c, first[i] = F(p0, c) and second[i] = F(p1, F(p0, c)) with
+    /// F(p, c) = (p + g(c)) mod 2^m; `second` starts `pairTableBytes` after `first`. Needs m ≤ `tableLimit`.
+    static func buildChainTables(functionKey: UInt32, m: Int, pairs: Bool, into scratch: UnsafeMutablePointer<UInt16>) {
         let mask16 = UInt16(truncatingIfNeeded: (1 << m) - 1), key16 = UInt16(truncatingIfNeeded: functionKey)
         let shift = UInt16((m + 1) / 2), back = UInt16(m) - shift
         let size = 1 << m
@@ -376,19 +357,42 @@ enum QKDHybridStages {
             table[x] = g
             table[x + size] = g
         }
-        guard m <= pairLimit && n >= pairMinimumCount else { return false }
-        let pair = scratch + 2 * size
+        guard pairs else { return }
+        // Byte tables in the UInt16 scratch: written and read through raw pointers.
+        let first = UnsafeMutableRawPointer(scratch + 2 * size)
+        let second = first + pairTableBytes
         let mask = size - 1
         for p1 in 0..<size {
             for p0 in 0..<size {
                 let base = (p1 << (2 * m)) | (p0 << m)
                 for c0 in 0..<size {
                     let c1 = (p0 + Int(table[c0])) & mask
-                    pair[base | c0] = UInt16(truncatingIfNeeded: (p1 + Int(table[c1])) & mask)
+                    first.storeBytes(of: UInt8(truncatingIfNeeded: c1), toByteOffset: base | c0, as: UInt8.self)
+                    second.storeBytes(of: UInt8(truncatingIfNeeded: (p1 + Int(table[c1])) & mask), toByteOffset: base | c0, as: UInt8.self)
                 }
             }
         }
-        return true
+    }
+
+    /// The chain's key material of one plane and its tables' scratch, for `affineChainEncrypt(_:)`.
+    struct ChainPlane {
+        var values: UnsafeMutablePointer<UInt16>
+        /// Forward key words, then backward key words (N each).
+        var keyWords: UnsafePointer<UInt16>
+        var scratch: UnsafeMutablePointer<UInt16>
+        var forward: (multiplier: UInt32, functionKey: UInt32, start: UInt32)
+        var backward: (multiplier: UInt32, functionKey: UInt32, start: UInt32)
+
+        init?(_ v: UnsafeMutableBufferPointer<UInt16>, stream: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
+              scratch: UnsafeMutableBufferPointer<UInt16>) {
+            guard let values = v.baseAddress, let words = stream.baseAddress else { return nil }
+            self.values = values
+            keyWords = words
+            // A plane without tables (m above `tableLimit`) has an empty scratch; nothing reads it then.
+            self.scratch = scratch.baseAddress ?? values
+            forward = (keys.forwardMultiplier, keys.forwardFunctionKey, keys.forwardStart)
+            backward = (keys.backwardMultiplier, keys.backwardFunctionKey, keys.backwardStart)
+        }
     }
 
     /// Forward c_t = a·p_t + k_t + g(c_{t−1}) (c_{−1} = start), then backward d_t = a'·c_t + k'_t + g'(d_{t+1})
@@ -397,15 +401,149 @@ enum QKDHybridStages {
         _ v: UnsafeMutableBufferPointer<UInt16>, stream: UnsafeBufferPointer<UInt16>,
         keys: borrowing QKDHybridPlaneKeys, scratch: UnsafeMutableBufferPointer<UInt16>
     ) {
-        let n = v.count
-        guard n > 0, let values = v.baseAddress, let words = stream.baseAddress else { return }
-        let table = scratch.baseAddress ?? UnsafeMutablePointer(values)
-        chainEncrypt(values, count: n, keyWords: words, multiplier: keys.forwardMultiplier,
-                     functionKey: keys.forwardFunctionKey, start: keys.forwardStart, m: keys.m, descending: false,
-                     scratch: table)
-        chainEncrypt(values, count: n, keyWords: words + n, multiplier: keys.backwardMultiplier,
-                     functionKey: keys.backwardFunctionKey, start: keys.backwardStart, m: keys.m, descending: true,
-                     scratch: table)
+        guard let plane = ChainPlane(v, stream: stream, keys: keys, scratch: scratch) else { return }
+        affineChainEncrypt([plane], count: v.count, m: keys.m)
+    }
+
+    /// `affineChainEncrypt` on several planes of `n` values each (each with its own keys and scratch). With pair
+    /// tables the serial steps of up to three planes run interleaved: one plane's chain waits on a table read
+    /// every two steps, and the other planes' reads fill that wait.
+    static func affineChainEncrypt(_ planes: [ChainPlane], count n: Int, m: Int) {
+        guard n > 0 else { return }
+        for descending in [false, true] {
+            guard m <= pairLimit && n >= pairMinimumCount else {
+                for plane in planes {
+                    let (multiplier, functionKey, start) = descending ? plane.backward : plane.forward
+                    chainEncrypt(plane.values, count: n, keyWords: plane.keyWords + (descending ? n : 0),
+                                 multiplier: multiplier, functionKey: functionKey, start: start, m: m,
+                                 descending: descending, scratch: plane.scratch)
+                }
+                continue
+            }
+            var chains = planes.map { plane in
+                let (multiplier, functionKey, start) = descending ? plane.backward : plane.forward
+                buildChainTables(functionKey: functionKey, m: m, pairs: true, into: plane.scratch)
+                let words = plane.keyWords + (descending ? n : 0)
+                preparePairs(plane.values, count: n, keyWords: words, multiplier: multiplier, m: m, descending: descending)
+                return PairChain(
+                    values: plane.values, table: UnsafePointer(plane.scratch),
+                    first: UnsafeRawPointer(plane.scratch + (2 << m)),
+                    keyWords: words, multiplier: multiplier, c: Int(start))
+            }
+            var index = 0
+            while index < chains.count {
+                let group = min(3, chains.count - index)
+                chains.withUnsafeMutableBufferPointer { all in
+                    guard let base = all.baseAddress else { return }
+                    if descending {
+                        runPairs(base + index, group: group, pairs: n / 2, firstSlot: n - 2, slotStep: -2, firstOffset: 1)
+                    } else {
+                        runPairs(base + index, group: group, pairs: n / 2, firstSlot: 0, slotStep: 2, firstOffset: 0)
+                    }
+                }
+                index += group
+            }
+            // An odd count leaves the last position of the chain (n − 1 forward, 0 backward) for one single step.
+            if n % 2 == 1 {
+                let t = descending ? 0 : n - 1
+                let mask = (1 << m) - 1
+                for chain in chains {
+                    let p = Int((chain.multiplier &* UInt32(chain.values[t]) &+ UInt32(chain.keyWords[t])) & UInt32(mask))
+                    chain.values[t] = UInt16(truncatingIfNeeded: (p &+ Int(chain.table[chain.c])) & mask)
+                }
+            }
+        }
+    }
+
+    /// One plane's running pair chain.
+    struct PairChain {
+        let values: UnsafeMutablePointer<UInt16>
+        let table: UnsafePointer<UInt16>
+        /// The first pair table; the second is `pairTableBytes` after it.
+        let first: UnsafeRawPointer
+        let keyWords: UnsafePointer<UInt16>
+        let multiplier: UInt32
+        /// The chain value before the next step.
+        var c: Int
+    }
+
+    /// Vector pre-pass of the pair chains: p = (a · z + k) mod 2^m for every position of the `n / 2` pairs, and the
+    /// pair's table index (p_t << m) | (p_{t'} << 2m) (t the pair's first step along the chain, t' its second)
+    /// written into its lower position. Ascending the pairs are (2j, 2j + 1), descending (n − 1 − 2j, n − 2 − 2j);
+    /// the serial pass overwrites both positions.
+    static func preparePairs(
+        _ v: UnsafeMutablePointer<UInt16>, count n: Int, keyWords: UnsafePointer<UInt16>, multiplier a: UInt32, m: Int,
+        descending: Bool
+    ) {
+        let start = descending ? n % 2 : 0
+        let pairs = n / 2
+        let shift = UInt32(m), shift2 = UInt32(2 * m)
+        // p in 16-bit lanes first (a native vector multiply), then the pairs as 32-bit words, the lower position
+        // in the low half.
+        let a16 = UInt16(truncatingIfNeeded: a), mask16 = UInt16(truncatingIfNeeded: (1 << m) - 1)
+        let z = v + start, k = keyWords + start
+        for t in 0..<(2 &* pairs) { z[t] = (a16 &* z[t] &+ k[t]) & mask16 }
+        let raw = UnsafeMutableRawPointer(z)
+        if descending {
+            for i in 0..<pairs {
+                let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 &* i, as: UInt32.self))
+                raw.storeBytes(of: (((w &>> 16) &<< shift) | ((w & 0xFFFF) &<< shift2)).littleEndian, toByteOffset: 4 &* i, as: UInt32.self)
+            }
+        } else {
+            for i in 0..<pairs {
+                let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 &* i, as: UInt32.self))
+                raw.storeBytes(of: (((w & 0xFFFF) &<< shift) | ((w &>> 16) &<< shift2)).littleEndian, toByteOffset: 4 &* i, as: UInt32.self)
+            }
+        }
+    }
+
+    /// The serial pass over `pairs` pairs of one to three chains at once. The pair at slot b (its lower position,
+    /// b = firstSlot + j · slotStep) holds its table index; c_t goes to b + firstOffset, c_{t'} to the other.
+    @inline(__always)
+    static func runPairs(
+        _ chains: UnsafeMutablePointer<PairChain>, group: Int, pairs: Int, firstSlot: Int, slotStep: Int, firstOffset: Int
+    ) {
+        let secondOffset = 1 - firstOffset
+        let distance = pairTableBytes
+        @inline(__always) func step(_ v: UnsafeMutablePointer<UInt16>, _ first: UnsafeRawPointer, _ c: inout Int, _ b: Int) {
+            let i = Int(v[b]) | c
+            let next = first.load(fromByteOffset: i &+ distance, as: UInt8.self)
+            v[b &+ firstOffset] = UInt16(first.load(fromByteOffset: i, as: UInt8.self))
+            v[b &+ secondOffset] = UInt16(next)
+            c = Int(next)
+        }
+        var b = firstSlot
+        switch group {
+        case 3:
+            let (v0, v1, v2) = (chains[0].values, chains[1].values, chains[2].values)
+            let (f0, f1, f2) = (chains[0].first, chains[1].first, chains[2].first)
+            var (c0, c1, c2) = (chains[0].c, chains[1].c, chains[2].c)
+            for _ in 0..<pairs {
+                step(v0, f0, &c0, b)
+                step(v1, f1, &c1, b)
+                step(v2, f2, &c2, b)
+                b &+= slotStep
+            }
+            (chains[0].c, chains[1].c, chains[2].c) = (c0, c1, c2)
+        case 2:
+            let (v0, v1) = (chains[0].values, chains[1].values)
+            let (f0, f1) = (chains[0].first, chains[1].first)
+            var (c0, c1) = (chains[0].c, chains[1].c)
+            for _ in 0..<pairs {
+                step(v0, f0, &c0, b)
+                step(v1, f1, &c1, b)
+                b &+= slotStep
+            }
+            (chains[0].c, chains[1].c) = (c0, c1)
+        default:
+            let v0 = chains[0].values, f0 = chains[0].first
+            var c0 = chains[0].c
+            for _ in 0..<pairs {
+                step(v0, f0, &c0, b)
+                b &+= slotStep
+            }
+            chains[0].c = c0
+        }
     }
 
     /// Inverse of `affineChainEncrypt`; `keys` holds the inverse multipliers. No serial dependency (every output
