@@ -224,24 +224,32 @@ struct QKDHybridReferenceTests {
             values: (0..<descriptor.valueCount).map { _ in UInt32(truncatingIfNeeded: rng.next()) & mask })
     }
 
+    /// Encrypts random values of `descriptor` on one core and on all cores, compares with the reference, and
+    /// decrypts back.
+    static func checkAgainstReference(_ descriptor: PixelDescriptor, planes: String, seed: UInt64) throws {
+        let setting = try #require(QKDHybridCipher.Planes(parameter: planes))
+        var rng = SplitMix64(seed: seed)
+        let secret = (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let plain = try PixelBuffer(
+            descriptor: descriptor,
+            values: (0..<descriptor.valueCount).map { _ in UInt32(truncatingIfNeeded: rng.next()) & descriptor.valueMask })
+        let key = CipherKey(secret: secret, parameters: ["planes": planes])
+        let sealed = try QKDHybridCipher(planes: setting, parallel: false).encrypt(plain, key: key)
+        let expected = QKDHybridReference.encrypt(plain, secret: secret, m: setting.encryptedPlanes(bitsStored: descriptor.bitsStored))
+        #expect(sealed.values == expected,
+                "\(descriptor.rows)×\(descriptor.columns)×\(descriptor.samplesPerPixel) × \(descriptor.frames) frames, \(planes)")
+        #expect(try QKDHybridCipher(planes: setting, parallel: true).encrypt(plain, key: key) == sealed)
+        #expect(try QKDHybridCipher(planes: setting, parallel: false).decrypt(sealed, key: key) == plain)
+    }
+
     /// One core and all cores, three samples per pixel, two frames (plane indices), planes above 2^14 values (the
     /// two-step chain tables) and a small odd shape, in the modes that take the direct bit-plane gathers.
     @Test("three-plane frames equal the reference", arguments: ["msb:4", "msb:2", "msb:5", "all"])
     func threePlaneFramesEqualReference(planes: String) throws {
-        let setting = try #require(QKDHybridCipher.Planes(parameter: planes))
         for (index, shape) in [(rows: 130, columns: 130), (rows: 9, columns: 7)].enumerated() {
-            var rng = SplitMix64(seed: UInt64(0xC0105 + index))
-            let secret = (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            let descriptor = PixelDescriptor(
-                rows: shape.rows, columns: shape.columns, frames: 2, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8)
-            let plain = try PixelBuffer(
-                descriptor: descriptor, values: (0..<descriptor.valueCount).map { _ in UInt32(truncatingIfNeeded: rng.next()) & 0xFF })
-            let key = CipherKey(secret: secret, parameters: ["planes": planes])
-            let sealed = try QKDHybridCipher(planes: setting, parallel: false).encrypt(plain, key: key)
-            let expected = QKDHybridReference.encrypt(plain, secret: secret, m: setting.encryptedPlanes(bitsStored: 8))
-            #expect(sealed.values == expected, "\(shape.rows)×\(shape.columns)×3 × 2 frames, \(planes)")
-            #expect(try QKDHybridCipher(planes: setting, parallel: true).encrypt(plain, key: key) == sealed)
-            #expect(try QKDHybridCipher(planes: setting, parallel: false).decrypt(sealed, key: key) == plain)
+            try Self.checkAgainstReference(
+                PixelDescriptor(rows: shape.rows, columns: shape.columns, frames: 2, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8),
+                planes: planes, seed: UInt64(0xC0105 + index))
         }
     }
 
@@ -249,20 +257,10 @@ struct QKDHybridReferenceTests {
     /// with an even and an odd plane size above 2^14 (an odd size leaves one single step at each chain's end).
     @Test("planes whose chains run together equal the reference", arguments: ["msb:4", "msb:1", "msb:3"])
     func groupedChainsEqualReference(planes: String) throws {
-        let setting = try #require(QKDHybridCipher.Planes(parameter: planes))
         for (index, shape) in [(rows: 131, columns: 127), (rows: 128, columns: 130)].enumerated() {
-            var rng = SplitMix64(seed: UInt64(0x6A0 + index))
-            let secret = (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            let descriptor = PixelDescriptor(
-                rows: shape.rows, columns: shape.columns, frames: 5, bitsAllocated: 16, bitsStored: 12)
-            let plain = try PixelBuffer(
-                descriptor: descriptor, values: (0..<descriptor.valueCount).map { _ in UInt32(truncatingIfNeeded: rng.next()) & 0xFFF })
-            let key = CipherKey(secret: secret, parameters: ["planes": planes])
-            let sealed = try QKDHybridCipher(planes: setting, parallel: false).encrypt(plain, key: key)
-            let expected = QKDHybridReference.encrypt(plain, secret: secret, m: setting.encryptedPlanes(bitsStored: 12))
-            #expect(sealed.values == expected, "\(shape.rows)×\(shape.columns) × 5 frames, \(planes)")
-            #expect(try QKDHybridCipher(planes: setting, parallel: true).encrypt(plain, key: key) == sealed)
-            #expect(try QKDHybridCipher(planes: setting, parallel: false).decrypt(sealed, key: key) == plain)
+            try Self.checkAgainstReference(
+                PixelDescriptor(rows: shape.rows, columns: shape.columns, frames: 5, bitsAllocated: 16, bitsStored: 12),
+                planes: planes, seed: UInt64(0x6A0 + index))
         }
     }
 
