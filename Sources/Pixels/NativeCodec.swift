@@ -1,7 +1,8 @@
 /// Conversion between native Pixel Data bytes (uncompressed, little-endian) and `PixelBuffer`.
 ///
-/// Both directions go through one index map from native sample order to the buffer's normalised order, so the
-/// two can never disagree about layout.
+/// Both directions go through the same description of the layout — runs of samples (`forEachRun`) for 8, 16
+/// and 32 bits allocated, an index map for YBR 4:2:2 (`forEachSubsampledIndex`), bit positions for 1-bit data —
+/// so the two can never disagree about it.
 extension PixelBuffer {
     /// Reads native Pixel Data. `bytes` may be longer than needed (the extra bytes are kept), never shorter.
     public init(nativeBytes bytes: UnsafeRawBufferPointer, descriptor: PixelDescriptor) throws(PixelError) {
@@ -55,6 +56,7 @@ extension PixelBuffer {
                 }
             }
         } else {
+            // YBR 4:2:2: through the index map.
             let words = Self.readWords(bytes, count: count, bitsAllocated: descriptor.bitsAllocated)
             let low = UInt32(descriptor.lowBit)
             let mask = descriptor.valueMask
@@ -62,7 +64,7 @@ extension PixelBuffer {
             var residueSeen: UInt32 = 0
             values = [UInt32](repeating: 0, count: count)
             values.withUnsafeMutableBufferPointer { out in
-                Self.forEachNativeIndex(descriptor) { native, normal in
+                Self.forEachSubsampledIndex(descriptor) { native, normal in
                     let w = words[native]
                     out[normal] = (w >> low) & mask
                     residueSeen |= w & outside
@@ -71,7 +73,7 @@ extension PixelBuffer {
             if residueSeen != 0 {
                 var r = [UInt32](repeating: 0, count: count)
                 r.withUnsafeMutableBufferPointer { out in
-                    Self.forEachNativeIndex(descriptor) { native, normal in out[normal] = words[native] & outside }
+                    Self.forEachSubsampledIndex(descriptor) { native, normal in out[normal] = words[native] & outside }
                 }
                 residue = r
             }
@@ -113,8 +115,8 @@ extension PixelBuffer {
     /// Writes what `nativeBytes()` returns into `out`, which must hold exactly `descriptor.nativeByteCount +
     /// trailingBytes.count` bytes, whatever they held before (every byte is written): the native Pixel Data can
     /// go straight to where it is kept. Everything is checked before the first byte is written, except a value
-    /// out of range in native-is-normalised order (8, 16, 32 bits allocated), whose check rides along in the
-    /// one pass: call `checkValueRange()` first where `out` must stay untouched on that error.
+    /// out of range in a layout of runs (8, 16, 32 bits allocated, all but YBR 4:2:2), whose check rides along
+    /// in the one pass: call `checkValueRange()` first where `out` must stay untouched on that error.
     public func writeNativeBytes(into out: UnsafeMutableRawBufferPointer) throws(PixelError) {
         try descriptor.validate()
         guard values.count == descriptor.valueCount else {
@@ -138,15 +140,16 @@ extension PixelBuffer {
                 }
                 if count % 8 != 0 { packed[count / 8] |= packedPadBits }
             } else {
+                // YBR 4:2:2: through the index map.
                 var words = [UInt32](repeating: 0, count: count)
                 let low = UInt32(descriptor.lowBit)
                 words.withUnsafeMutableBufferPointer { w in
                     if let residue {
-                        Self.forEachNativeIndex(descriptor) { native, normal in
+                        Self.forEachSubsampledIndex(descriptor) { native, normal in
                             w[native] = (values[normal] << low) | residue[normal]
                         }
                     } else {
-                        Self.forEachNativeIndex(descriptor) { native, normal in w[native] = values[normal] << low }
+                        Self.forEachSubsampledIndex(descriptor) { native, normal in w[native] = values[normal] << low }
                     }
                 }
                 Self.writeWords(words, into: out, bitsAllocated: descriptor.bitsAllocated)
@@ -274,38 +277,26 @@ extension PixelBuffer {
 
     // MARK: - Layout
 
-    /// Calls `body(nativeIndex, normalisedIndex)` for every sample.
+    /// Calls `body(nativeIndex, normalisedIndex)` for every sample of YBR 4:2:2 (`isChromaSubsampled`), the one
+    /// layout of 8 bits or more that is not made of runs: per row Y(2g) Y(2g+1) Cb(g) Cr(g) → the luminance
+    /// plane, and a chroma plane as Cb Cr Cb Cr.
     @inline(__always)
-    static func forEachNativeIndex(_ d: PixelDescriptor, _ body: (Int, Int) -> Void) {
+    static func forEachSubsampledIndex(_ d: PixelDescriptor, _ body: (Int, Int) -> Void) {
         let plane = d.planeSize
-        let comps = d.components
-        if d.hasIdentityLayout {
-            for i in 0..<d.valueCount { body(i, i) }
-        } else if d.isChromaSubsampled {
-            // Per row: Y(2g) Y(2g+1) Cb(g) Cr(g) → luminance plane, chroma plane as Cb Cr Cb Cr.
-            let cols = d.columns
-            for f in 0..<d.frames {
-                let frameNative = f * 2 * plane
-                let lumaBase = f * 2 * plane
-                let chromaBase = lumaBase + plane
-                for r in 0..<d.rows {
-                    let rowNative = frameNative + r * cols * 2
-                    let rowNormal = r * cols
-                    for g in 0..<(cols / 2) {
-                        let n = rowNative + g * 4
-                        body(n, lumaBase + rowNormal + 2 * g)
-                        body(n + 1, lumaBase + rowNormal + 2 * g + 1)
-                        body(n + 2, chromaBase + rowNormal + 2 * g)
-                        body(n + 3, chromaBase + rowNormal + 2 * g + 1)
-                    }
-                }
-            }
-        } else {
-            for f in 0..<d.frames {
-                let base = f * comps * plane
-                for p in 0..<plane {
-                    let n = base + p * comps
-                    for c in 0..<comps { body(n + c, base + c * plane + p) }
+        let cols = d.columns
+        for f in 0..<d.frames {
+            let frameNative = f * 2 * plane
+            let lumaBase = f * 2 * plane
+            let chromaBase = lumaBase + plane
+            for r in 0..<d.rows {
+                let rowNative = frameNative + r * cols * 2
+                let rowNormal = r * cols
+                for g in 0..<(cols / 2) {
+                    let n = rowNative + g * 4
+                    body(n, lumaBase + rowNormal + 2 * g)
+                    body(n + 1, lumaBase + rowNormal + 2 * g + 1)
+                    body(n + 2, chromaBase + rowNormal + 2 * g)
+                    body(n + 3, chromaBase + rowNormal + 2 * g + 1)
                 }
             }
         }

@@ -202,17 +202,16 @@ struct QKDHybridEngine: Sendable {
     }
 
     /// Runs all stages on the planes `range`, each with its own scratch (`scratch[i]` for the i-th plane of
-    /// the range). Encryption runs the stages plane by plane but the chains of all of them together.
+    /// the range; see `decrypt(plane:values:scratch:)` for its size). Encryption runs the stages plane by plane
+    /// but the chains of all of them together (a group of one is the one-plane case).
     func process(planes range: Range<Int>, values: UnsafeMutableBufferPointer<UInt32>,
                  scratch: [UnsafeMutableBufferPointer<UInt16>], encrypting: Bool) {
         let n = rows * columns
         @inline(__always) func slice(_ plane: Int) -> UnsafeMutableBufferPointer<UInt32> {
             UnsafeMutableBufferPointer(rebasing: values[(plane * n)..<((plane + 1) * n)])
         }
-        guard encrypting && range.count > 1 else {
-            for (i, plane) in range.enumerated() {
-                process(plane: plane, values: slice(plane), encrypting: encrypting, scratch: scratch[i])
-            }
+        guard encrypting else {
+            for (i, plane) in range.enumerated() { decrypt(plane: plane, values: slice(plane), scratch: scratch[i]) }
             return
         }
         var parts = [PlaneScratch]()
@@ -293,43 +292,36 @@ struct QKDHybridEngine: Sendable {
         }
     }
 
-    /// Runs all stages on one plane. `scratch` holds three m-bit planes, 3N key words, one row of UInt32 and the
-    /// chain tables (`6N + 2 · max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
-    func process(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, scratch: UnsafeMutableBufferPointer<UInt16>) {
+    /// Decrypts one plane. `scratch` holds three m-bit planes, 3N key words, one row of UInt32 and the chain
+    /// tables (`6N + 2 · max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
+    func decrypt(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, scratch: UnsafeMutableBufferPointer<UInt16>) {
         let n = values.count
         let low = UInt32(bitsStored - m)
         guard let parts = PlaneScratch(scratch, planeSize: n, rows: rows, columns: columns, m: m) else { return }
         let (a, b, temporary, stream, row) = (parts.a, parts.b, parts.temporary, parts.stream, parts.row)
         let keys = QKDHybridPlaneKeys(
             schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
-            inverse: !encrypting, stream: stream)
+            inverse: true, stream: stream)
         let forwardAndBackward = UnsafeBufferPointer(rebasing: stream[0..<(2 * n)])
         let offsets = UnsafeBufferPointer(rebasing: stream[(2 * n)..<(3 * n)])
 
-        let evenColumns = columns % 2 == 0
-        if encrypting {
-            scrambleAndShuffle(values, keys: keys, scratch: parts)
-            QKDHybridStages.affineChainEncrypt(a, stream: forwardAndBackward, keys: keys, scratch: parts.chain)
-            diffuseAndStore(values, keys: keys, scratch: parts)
+        tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
+            QKDHybridStages.loadSubstituteAndColumnsDecrypt(UnsafeBufferPointer(values), low: low, table: table, keys: keys, into: a)
+        }
+        if columns % 2 == 0 {
+            QKDHybridStages.blockAndRowsDecrypt(a, offsets: offsets, keys: keys)
         } else {
-            tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
-                QKDHybridStages.loadSubstituteAndColumnsDecrypt(UnsafeBufferPointer(values), low: low, table: table, keys: keys, into: a)
-            }
-            if evenColumns {
-                QKDHybridStages.blockAndRowsDecrypt(a, offsets: offsets, keys: keys)
+            QKDHybridStages.waveletRowsDecrypt(a, keys: keys)
+            QKDHybridStages.blockTransformDecrypt(a, offsets: offsets, keys: keys)
+        }
+        QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys, temporary: temporary)
+        tables.valueShuffle.withUnsafeBufferPointer { table in
+            if m <= QKDHybridStages.directGatherLimit {
+                QKDHybridStages.unshuffleAndUnscrambleDirect(
+                    a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
             } else {
-                QKDHybridStages.waveletRowsDecrypt(a, keys: keys)
-                QKDHybridStages.blockTransformDecrypt(a, offsets: offsets, keys: keys)
-            }
-            QKDHybridStages.affineChainDecrypt(a, stream: forwardAndBackward, keys: keys, temporary: temporary)
-            tables.valueShuffle.withUnsafeBufferPointer { table in
-                if m <= QKDHybridStages.directGatherLimit {
-                    QKDHybridStages.unshuffleAndUnscrambleDirect(
-                        a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
-                } else {
-                    QKDHybridStages.unshuffleAndUnscramble(
-                        a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
-                }
+                QKDHybridStages.unshuffleAndUnscramble(
+                    a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
             }
         }
     }

@@ -374,7 +374,7 @@ enum QKDHybridStages {
         }
     }
 
-    /// The chain's key material of one plane and its tables' scratch, for `affineChainEncrypt(_:)`.
+    /// The chain's key material of one plane and its tables' scratch, for `affineChainEncrypt(_:count:m:)`.
     struct ChainPlane {
         var values: UnsafeMutablePointer<UInt16>
         /// Forward key words, then backward key words (N each).
