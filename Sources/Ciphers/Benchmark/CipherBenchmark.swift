@@ -181,16 +181,13 @@ public struct CipherBenchmark: Sendable {
         let low = UInt32(bitsStored - m)
         let plain = (0..<n).map { UInt32(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 7) & ((1 << UInt32(bitsStored)) - 1) }
         let values = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: n)
-        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 6 * n + 2 * side + QKDHybridStages.chainScratchCount(m: m))
-        let row = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: side)
-        defer { values.deallocate(); scratch.deallocate(); row.deallocate() }
+        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(
+            capacity: QKDHybridEngine.PlaneScratch.count(rows: side, columns: side, m: m))
+        defer { values.deallocate(); scratch.deallocate() }
         _ = values.initialize(from: plain)
         scratch.initialize(repeating: 0)
-        let a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
-        let b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
-        let temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
-        let stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
-        let chain = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n + 2 * side)...])
+        guard let parts = QKDHybridEngine.PlaneScratch(scratch, rows: side, columns: side, m: m) else { return [] }
+        let (a, b, temporary, stream, chain) = (parts.a, parts.b, parts.temporary, parts.stream, parts.chain)
         let clock = ContinuousClock()
         var keys = QKDHybridPlaneKeys(schedule: schedule, formatVersion: version, plane: 0, rows: side, columns: side, m: m,
                                       inverse: false, stream: stream)
@@ -206,10 +203,9 @@ public struct CipherBenchmark: Sendable {
         }))
         rows.append(StageRow(stage: "stages 2–3 (scrambling, shuffles, rotation/flip)", nanosecondsPerPixel: best {
             tables.valueShuffle.withUnsafeBufferPointer { table in
-                guard let row = row.baseAddress else { return }
                 QKDHybridStages.scrambleAndShuffleDirect(
                     values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: a, output: b,
-                    temporary: temporary, row: row)
+                    temporary: temporary)
             }
         }))
         rows.append(StageRow(stage: "  of which column shear, second shear, turn", nanosecondsPerPixel: best {

@@ -167,8 +167,7 @@ struct QKDHybridEngine: Sendable {
     }
 
     func run(_ values: UnsafeMutableBufferPointer<UInt32>, encrypting: Bool, parallel: Bool) {
-        let planeSize = rows * columns
-        let scratchCount = 6 * planeSize + 2 * max(rows, columns) + QKDHybridStages.chainScratchCount(m: m)
+        let scratchCount = PlaneScratch.count(rows: rows, columns: columns, m: m)
         // The pointer is shared by the workers; each touches only its own planes' range.
         nonisolated(unsafe) let shared = values
         let group = groupSize(encrypting: encrypting, parallel: parallel)
@@ -218,7 +217,7 @@ struct QKDHybridEngine: Sendable {
         var keys = [QKDHybridPlaneKeys]()
         var chains = [QKDHybridStages.ChainPlane]()
         for (i, plane) in range.enumerated() {
-            guard let part = PlaneScratch(scratch[i], planeSize: n, rows: rows, columns: columns, m: m) else { return }
+            guard let part = PlaneScratch(scratch[i], rows: rows, columns: columns, m: m) else { return }
             let planeKeys = QKDHybridPlaneKeys(
                 schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
                 inverse: false, stream: part.stream)
@@ -236,23 +235,35 @@ struct QKDHybridEngine: Sendable {
         }
     }
 
-    /// The parts of one plane's scratch (see `process`).
+    /// The parts of one plane's scratch (see `process`): the dense plane `a` (z and the diffusion), `b` and
+    /// `temporary` (rows × `QKDHybridStages.shearPitch` each, since w1 and w2 live there), the 3N key words, one
+    /// row of UInt32 and the chain tables.
     struct PlaneScratch {
         let a, b, temporary, stream: UnsafeMutableBufferPointer<UInt16>
         let row: UnsafeMutablePointer<UInt16>
         let rowCount: Int
         let chain: UnsafeMutableBufferPointer<UInt16>
 
-        init?(_ scratch: UnsafeMutableBufferPointer<UInt16>, planeSize n: Int, rows: Int, columns: Int, m: Int) {
+        /// UInt16 values one plane's scratch holds.
+        static func count(rows: Int, columns: Int, m: Int) -> Int {
+            let n = rows * columns, padded = rows * QKDHybridStages.shearPitch(rows: rows, columns: columns)
+            return 4 * n + 2 * padded + 2 * max(rows, columns) + QKDHybridStages.chainScratchCount(m: m)
+        }
+
+        init?(_ scratch: UnsafeMutableBufferPointer<UInt16>, rows: Int, columns: Int, m: Int) {
+            let n = rows * columns, padded = rows * QKDHybridStages.shearPitch(rows: rows, columns: columns)
+            guard scratch.count >= Self.count(rows: rows, columns: columns, m: m) else { return nil }
             rowCount = 2 * max(rows, columns)
             a = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
-            b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
-            temporary = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)..<(3 * n)])
-            stream = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n)..<(6 * n)])
-            guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(6 * n)..<(6 * n + rowCount)]).baseAddress else { return nil }
+            b = UnsafeMutableBufferPointer(rebasing: scratch[n..<(n + padded)])
+            temporary = UnsafeMutableBufferPointer(rebasing: scratch[(n + padded)..<(n + 2 * padded)])
+            let rest = n + 2 * padded
+            stream = UnsafeMutableBufferPointer(rebasing: scratch[rest..<(rest + 3 * n)])
+            guard let row = UnsafeMutableBufferPointer(rebasing: scratch[(rest + 3 * n)..<(rest + 3 * n + rowCount)]).baseAddress
+            else { return nil }
             self.row = row
             chain = UnsafeMutableBufferPointer(
-                rebasing: scratch[(6 * n + rowCount)..<(6 * n + rowCount + QKDHybridStages.chainScratchCount(m: m))])
+                rebasing: scratch[(rest + 3 * n + rowCount)..<(rest + 3 * n + rowCount + QKDHybridStages.chainScratchCount(m: m))])
         }
     }
 
@@ -261,13 +272,9 @@ struct QKDHybridEngine: Sendable {
         let low = UInt32(bitsStored - m)
         tables.valueShuffle.withUnsafeBufferPointer { table in
             if m <= QKDHybridStages.directGatherLimit {
-                // The row region holds max(rows, columns) UInt32 values; the scratch is 16-byte aligned and the
-                // region starts at an even UInt16 offset.
-                scratch.row.withMemoryRebound(to: UInt32.self, capacity: scratch.rowCount / 2) { wideRow in
-                    QKDHybridStages.scrambleAndShuffleDirect(
-                        values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: scratch.a,
-                        output: scratch.b, temporary: scratch.temporary, row: wideRow)
-                }
+                QKDHybridStages.scrambleAndShuffleDirect(
+                    values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: scratch.a,
+                    output: scratch.b, temporary: scratch.temporary)
             } else {
                 QKDHybridStages.scrambleAndShuffle(
                     values: UnsafeBufferPointer(values), low: low, keys: keys, valueShuffle: table, into: scratch.a,
@@ -292,12 +299,11 @@ struct QKDHybridEngine: Sendable {
         }
     }
 
-    /// Decrypts one plane. `scratch` holds three m-bit planes, 3N key words, one row of UInt32 and the chain
-    /// tables (`6N + 2 · max(rows, columns) + QKDHybridStages.chainScratchCount(m:)` values).
+    /// Decrypts one plane. `scratch` holds `PlaneScratch.count(rows:columns:m:)` values.
     func decrypt(plane: Int, values: UnsafeMutableBufferPointer<UInt32>, scratch: UnsafeMutableBufferPointer<UInt16>) {
         let n = values.count
         let low = UInt32(bitsStored - m)
-        guard let parts = PlaneScratch(scratch, planeSize: n, rows: rows, columns: columns, m: m) else { return }
+        guard let parts = PlaneScratch(scratch, rows: rows, columns: columns, m: m) else { return }
         let (a, b, temporary, stream, row) = (parts.a, parts.b, parts.temporary, parts.stream, parts.row)
         let keys = QKDHybridPlaneKeys(
             schedule: schedule, formatVersion: formatVersion, plane: UInt32(plane), rows: rows, columns: columns, m: m,
@@ -318,7 +324,7 @@ struct QKDHybridEngine: Sendable {
         tables.valueShuffle.withUnsafeBufferPointer { table in
             if m <= QKDHybridStages.directGatherLimit {
                 QKDHybridStages.unshuffleAndUnscrambleDirect(
-                    a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)
+                    a, keys: keys, valueShuffle: table, other: b, temporary: temporary, into: values, low: low)
             } else {
                 QKDHybridStages.unshuffleAndUnscramble(
                     a, keys: keys, valueShuffle: table, other: b, temporary: temporary, row: row, into: values, low: low)

@@ -119,6 +119,8 @@ struct QKDHybridPlaneKeys {
     var shiftRowsFirst: [Int32]
     var shiftColumns: [Int32]
     var shiftRowsSecond: [Int32]
+    /// Row pitch of the two planes the column shear reads or writes down the columns (w1, w2).
+    var shearPitch: Int { QKDHybridStages.shearPitch(rows: rows, columns: columns) }
     /// Rotation / flipping: final index = base + rowStep · r + columnStep · c.
     var dihedralBase: Int
     var dihedralRowStep: Int

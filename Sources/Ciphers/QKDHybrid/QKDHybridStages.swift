@@ -35,7 +35,7 @@ enum QKDHybridStages {
                 for r in 0..<rows {
                     gatherBitRow(UnsafeBufferPointer(temporary), row: r, rows: rows, length: columns, m: m,
                                  permutations: rowPermutations, into: row)
-                    let base = r * columns, shift = Int(s[r])
+                    let base = r * keys.shearPitch, shift = Int(s[r])
                     for c in 0..<(columns - shift) { output[base + c + shift] = valueShuffle[Int(row[c])] }
                     for c in (columns - shift)..<columns { output[base + c + shift - columns] = valueShuffle[Int(row[c])] }
                 }
@@ -56,6 +56,7 @@ enum QKDHybridStages {
         // w1 into `temporary`.
         unturnAndUnshearColumns(UnsafeBufferPointer(input), keys: keys, scratch: other, into: temporary)
         // y^T into `input`: S^−1 and the first shear undone on the way through the transpose.
+        let pitch = keys.shearPitch
         keys.shiftRowsFirst.withUnsafeBufferPointer { s in
             let tile = 32
             var r0 = 0
@@ -65,7 +66,7 @@ enum QKDHybridStages {
                 while c0 < columns {
                     let c1 = min(c0 + tile, columns)
                     for r in r0..<r1 {
-                        let base = r * columns, shift = Int(s[r])
+                        let base = r * pitch, shift = Int(s[r])
                         for c in c0..<c1 {
                             var source = c &+ shift
                             if source >= columns { source &-= columns }
@@ -115,16 +116,23 @@ enum QKDHybridStages {
     /// UInt16 values) stay in cache, and each write run is this many consecutive values.
     static let shearStrip = 32
 
+    /// Row pitch (in values) of w1 and w2, the planes that the column shear reads or writes down the columns: a
+    /// strip touches one line in each of its rows, and with a row length of a power of two those lines all fall
+    /// into a few sets of the caches (a 4096-value row is 8 KB: the whole strip competes for 8 of the L2's 1,024
+    /// sets and misses on nearly every read). Two extra lines per row spread them over all sets. Small planes
+    /// stay dense; their strips fit in L1 either way.
+    static func shearPitch(rows: Int, columns: Int) -> Int { rows >= 128 ? columns &+ 64 : columns }
+
     /// Runs `body(r, c0, width, offsets)` for each strip of `shearStrip` columns and each row r in turn; `offsets[j]`
     /// is the plane index of row (r + direction · t[c0 + j]) mod R, column c0 + j — the row a column shear by
     /// t reads (direction −1) or writes back (+1). The offsets move down one row per call (one add and one
     /// wrap test per column), instead of a modulo and a multiplication per value.
     @inline(__always)
     static func forEachShearedRow(
-        rows: Int, columns: Int, shifts t: UnsafeBufferPointer<Int32>, direction: Int,
+        rows: Int, columns: Int, pitch: Int, shifts t: UnsafeBufferPointer<Int32>, direction: Int,
         _ body: (_ r: Int, _ c0: Int, _ width: Int, _ offsets: UnsafeMutablePointer<Int>) -> Void
     ) {
-        let total = rows &* columns
+        let total = rows &* pitch
         withUnsafeTemporaryAllocation(of: Int.self, capacity: shearStrip) { buffer in
             guard let offsets = buffer.baseAddress else { return }
             var c0 = 0
@@ -133,12 +141,12 @@ enum QKDHybridStages {
                 for j in 0..<width {
                     var row = direction &* Int(t[c0 &+ j])
                     if row < 0 { row &+= rows }
-                    offsets[j] = row &* columns &+ c0 &+ j
+                    offsets[j] = row &* pitch &+ c0 &+ j
                 }
                 for r in 0..<rows {
                     body(r, c0, width, offsets)
                     for j in 0..<width {
-                        var next = offsets[j] &+ columns
+                        var next = offsets[j] &+ pitch
                         if next >= total { next &-= total }
                         offsets[j] = next
                     }
@@ -154,14 +162,14 @@ enum QKDHybridStages {
         _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
         temporary: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
     ) {
-        let rows = keys.rows, columns = keys.columns
+        let rows = keys.rows, columns = keys.columns, pitch = keys.shearPitch
         let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
         keys.shiftColumns.withUnsafeBufferPointer { t in
             keys.shiftRowsSecond.withUnsafeBufferPointer { u in
                 if columnStep == 1 || columnStep == -1 {
                     // Rows of z are rows of w2; within a strip the row shear by u[r] wraps at most once, so the
                     // strip's values go to two runs of consecutive positions.
-                    forEachShearedRow(rows: rows, columns: columns, shifts: t, direction: -1) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1) { r, c0, width, offsets in
                         let shift = Int(u[r])
                         let split = min(width, max(0, columns &- shift &- c0))
                         let first = base &+ rowStep &* r &+ columnStep &* (c0 &+ shift)
@@ -172,8 +180,8 @@ enum QKDHybridStages {
                 } else {
                     // Transposed: w2 first (strips, as above), then bands of 32 rows column by column, so that
                     // each write run is 32 consecutive values of z and the 32 rows being read stay in L1.
-                    forEachShearedRow(rows: rows, columns: columns, shifts: t, direction: -1) { r, c0, width, offsets in
-                        let row = r &* columns &+ c0
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1) { r, c0, width, offsets in
+                        let row = r &* pitch &+ c0
                         for j in 0..<width { temporary[row &+ j] = input[offsets[j]] }
                     }
                     var r0 = 0
@@ -184,7 +192,7 @@ enum QKDHybridStages {
                             for r in r0..<r1 {
                                 var c = c2 &- Int(u[r])
                                 if c < 0 { c &+= columns }
-                                output[destination &+ rowStep &* r] = temporary[r &* columns &+ c]
+                                output[destination &+ rowStep &* r] = temporary[r &* pitch &+ c]
                             }
                         }
                         r0 = r1
@@ -199,12 +207,12 @@ enum QKDHybridStages {
         _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
         scratch: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
     ) {
-        let rows = keys.rows, columns = keys.columns
+        let rows = keys.rows, columns = keys.columns, pitch = keys.shearPitch
         let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
         keys.shiftColumns.withUnsafeBufferPointer { t in
             keys.shiftRowsSecond.withUnsafeBufferPointer { u in
                 if columnStep == 1 || columnStep == -1 {
-                    forEachShearedRow(rows: rows, columns: columns, shifts: t, direction: -1) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1) { r, c0, width, offsets in
                         let shift = Int(u[r])
                         let split = min(width, max(0, columns &- shift &- c0))
                         let first = base &+ rowStep &* r &+ columnStep &* (c0 &+ shift)
@@ -222,13 +230,13 @@ enum QKDHybridStages {
                             for r in r0..<r1 {
                                 var c = c2 &- Int(u[r])
                                 if c < 0 { c &+= columns }
-                                scratch[r &* columns &+ c] = input[source &+ rowStep &* r]
+                                scratch[r &* pitch &+ c] = input[source &+ rowStep &* r]
                             }
                         }
                         r0 = r1
                     }
-                    forEachShearedRow(rows: rows, columns: columns, shifts: t, direction: 1) { r, c0, width, offsets in
-                        let row = r &* columns &+ c0
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: 1) { r, c0, width, offsets in
+                        let row = r &* pitch &+ c0
                         for j in 0..<width { output[row &+ j] = scratch[offsets[j]] }
                     }
                 }
