@@ -236,8 +236,8 @@ struct QKDHybridEngine: Sendable {
     }
 
     /// The parts of one plane's scratch (see `process`): the dense plane `a` (z and the diffusion), `b` and
-    /// `temporary` (rows × `QKDHybridStages.shearPitch` each, since w1 and w2 live there), the 3N key words, one
-    /// row of UInt32 and the chain tables.
+    /// `temporary` (rows × `QKDHybridStages.shearPitch` each, since w1 and w2 live there), the 3N key words, a row
+    /// region of 2 · max(rows, columns) values (the general path's row uses half of it) and the chain tables.
     struct PlaneScratch {
         let a, b, temporary, stream: UnsafeMutableBufferPointer<UInt16>
         let row: UnsafeMutablePointer<UInt16>

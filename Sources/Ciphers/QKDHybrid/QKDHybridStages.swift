@@ -13,7 +13,8 @@ enum QKDHybridStages {
     // Decryption runs the same passes backwards with the inverse permutations and S^−1.
 
     /// Encryption, spec stages 2 and 3: the top m bits of `values` (v >> low) → z in `result`. `output`,
-    /// `temporary` (planes) and `row` (max(rows, columns) values) are scratch.
+    /// `temporary` (planes of rows × `keys.shearPitch`; w1 ends in `output`) and `row` (max(rows, columns) values)
+    /// are scratch.
     static func scrambleAndShuffle(
         values: UnsafeBufferPointer<UInt32>, low: UInt32, keys: borrowing QKDHybridPlaneKeys,
         valueShuffle: UnsafeBufferPointer<UInt16>, into result: UnsafeMutableBufferPointer<UInt16>,
@@ -157,7 +158,8 @@ enum QKDHybridStages {
     }
 
     /// Column shear then (row shear + dihedral map): z[dihedral(r, (c + u[r]) mod C)] = w1[(r − t[c]) mod R, c].
-    /// `input`, `temporary` and `output` are three different planes.
+    /// `input`, `temporary` and `output` are three different planes; `input` (w1) and `temporary` (w2) have the
+    /// row pitch `keys.shearPitch`, `output` (z) is dense.
     static func shearColumnsAndTurn(
         _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
         temporary: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
@@ -202,7 +204,8 @@ enum QKDHybridStages {
         }
     }
 
-    /// Inverse of `shearColumnsAndTurn`: w1 into `output` from z in `input`; three different planes.
+    /// Inverse of `shearColumnsAndTurn`: w1 into `output` from z in `input`; three different planes, `scratch` (w2)
+    /// and `output` at the row pitch `keys.shearPitch`.
     static func unturnAndUnshearColumns(
         _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
         scratch: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
