@@ -54,26 +54,35 @@ extension QKDHybridStages {
         }
     }
 
-    /// One scrambled row: `destination[c] = Σ_k plane[P_rows[k·rows + r], P_columns[k·columns + c]] & (1 << k)`,
-    /// k = 0 … m − 1, in groups of four bits, over a byte plane.
+    /// Scrambled rows of a byte plane, one at a time: for r = 0 … rows − 1, `gathered[c] = Σ_k plane[P_rows[k·rows
+    /// + r], P_columns[k·columns + c]] & (1 << k)`, k = 0 … m − 1 in groups of four bits, then `body(r)`.
     @inline(__always)
-    static func gatherScrambledRow(
-        _ plane: UnsafePointer<UInt8>, row r: Int, rows: Int, columns: Int, m: Int,
-        rowPermutations: UnsafePointer<Int32>, columnQuads: UnsafePointer<Int32>,
-        into destination: UnsafeMutablePointer<UInt8>
+    static func forEachScrambledRow(
+        _ plane: UnsafePointer<UInt8>, keys: borrowing QKDHybridPlaneKeys, into gathered: UnsafeMutablePointer<UInt8>,
+        _ body: (_ r: Int) -> Void
     ) {
-        var k = 0
-        while k < m {
-            let count = min(4, m - k)
-            @inline(__always) func source(_ i: Int) -> UnsafePointer<UInt8> {
-                plane + Int(rowPermutations[min(k + i, m - 1) &* rows &+ r]) &* columns
+        let rows = keys.rows, columns = keys.columns, m = keys.m
+        keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
+            keys.columnQuads.withUnsafeBufferPointer { columnQuads in
+                guard let rowPermutations = rowPermutations.baseAddress,
+                      let columnQuads = columnQuads.baseAddress else { return }
+                for r in 0..<rows {
+                    var k = 0
+                    while k < m {
+                        let count = min(4, m - k)
+                        @inline(__always) func source(_ i: Int) -> UnsafePointer<UInt8> {
+                            plane + Int(rowPermutations[min(k + i, m - 1) &* rows &+ r]) &* columns
+                        }
+                        @inline(__always) func bit(_ i: Int) -> UInt8 { i < count ? 1 &<< UInt8(k + i) : 0 }
+                        gatherBits(
+                            count: count, length: columns, sources: (source(0), source(1), source(2), source(3)),
+                            quads: columnQuads + k &* columns, bits: (bit(0), bit(1), bit(2), bit(3)),
+                            accumulate: k > 0, into: gathered)
+                        k += 4
+                    }
+                    body(r)
+                }
             }
-            @inline(__always) func bit(_ i: Int) -> UInt8 { i < count ? 1 &<< UInt8(k + i) : 0 }
-            gatherBits(
-                count: count, length: columns, sources: (source(0), source(1), source(2), source(3)),
-                quads: columnQuads + k &* columns, bits: (bit(0), bit(1), bit(2), bit(3)),
-                accumulate: k > 0, into: destination)
-            k += 4
         }
     }
 
@@ -93,21 +102,12 @@ extension QKDHybridStages {
             let mask = UInt32(1) &<< UInt32(m) &- 1
             for i in 0..<n { x[i] = UInt8(truncatingIfNeeded: (stored[i] &>> low) & mask) }
             let gathered = x + n
-            keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
-                keys.columnQuads.withUnsafeBufferPointer { columnQuads in
-                    keys.shiftRowsFirst.withUnsafeBufferPointer { s in
-                        guard let rowPermutations = rowPermutations.baseAddress,
-                              let columnQuads = columnQuads.baseAddress else { return }
-                        for r in 0..<rows {
-                            gatherScrambledRow(
-                                UnsafePointer(x), row: r, rows: rows, columns: columns, m: m,
-                                rowPermutations: rowPermutations, columnQuads: columnQuads, into: gathered)
-                            let base = w1 + r &* pitch, shift = Int(s[r])
-                            let wrapped = base + shift - columns
-                            for c in 0..<(columns - shift) { base[c &+ shift] = shuffle[Int(gathered[c])] }
-                            for c in (columns - shift)..<columns { wrapped[c] = shuffle[Int(gathered[c])] }
-                        }
-                    }
+            keys.shiftRowsFirst.withUnsafeBufferPointer { s in
+                forEachScrambledRow(x, keys: keys, into: gathered) { r in
+                    let base = w1 + r &* pitch, shift = Int(s[r])
+                    let wrapped = base + shift - columns
+                    for c in 0..<(columns - shift) { base[c &+ shift] = shuffle[Int(gathered[c])] }
+                    for c in (columns - shift)..<columns { wrapped[c] = shuffle[Int(gathered[c])] }
                 }
             }
         }
@@ -123,7 +123,7 @@ extension QKDHybridStages {
         temporary: UnsafeMutableBufferPointer<UInt16>,
         into values: UnsafeMutableBufferPointer<UInt32>, low: UInt32
     ) {
-        let rows = keys.rows, columns = keys.columns, m = keys.m, pitch = keys.shearPitch
+        let rows = keys.rows, columns = keys.columns, pitch = keys.shearPitch
         // w1 into `temporary`.
         unturnAndUnshearColumns(UnsafeBufferPointer(input), keys: keys, scratch: other, into: temporary)
         guard let planeStart = input.baseAddress, let w1 = temporary.baseAddress, let shuffle = valueShuffle.baseAddress,
@@ -144,18 +144,9 @@ extension QKDHybridStages {
             // x by gathering with the inverse permutations, written into the top m bits of the stored values.
             let gathered = y + n
             let lowMask = (UInt32(1) << low) &- 1
-            keys.rowPermutations.withUnsafeBufferPointer { rowPermutations in
-                keys.columnQuads.withUnsafeBufferPointer { columnQuads in
-                    guard let rowPermutations = rowPermutations.baseAddress,
-                          let columnQuads = columnQuads.baseAddress else { return }
-                    for r in 0..<rows {
-                        gatherScrambledRow(
-                            UnsafePointer(y), row: r, rows: rows, columns: columns, m: m,
-                            rowPermutations: rowPermutations, columnQuads: columnQuads, into: gathered)
-                        let out = stored + r &* columns
-                        for c in 0..<columns { out[c] = (out[c] & lowMask) | (UInt32(gathered[c]) &<< low) }
-                    }
-                }
+            forEachScrambledRow(y, keys: keys, into: gathered) { r in
+                let out = stored + r &* columns
+                for c in 0..<columns { out[c] = (out[c] & lowMask) | (UInt32(gathered[c]) &<< low) }
             }
         }
     }

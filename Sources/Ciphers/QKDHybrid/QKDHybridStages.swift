@@ -21,7 +21,7 @@ enum QKDHybridStages {
         output: UnsafeMutableBufferPointer<UInt16>, temporary: UnsafeMutableBufferPointer<UInt16>,
         row: UnsafeMutablePointer<UInt16>
     ) {
-        let rows = keys.rows, columns = keys.columns, m = keys.m
+        let rows = keys.rows, columns = keys.columns, m = keys.m, pitch = keys.shearPitch
         transposeExtracting(values, low: low, mask: UInt32((1 << m) - 1), rows: rows, columns: columns, into: temporary)
         keys.columnPermutations.withUnsafeBufferPointer { columnPermutations in
             for r in 0..<columns {
@@ -36,7 +36,7 @@ enum QKDHybridStages {
                 for r in 0..<rows {
                     gatherBitRow(UnsafeBufferPointer(temporary), row: r, rows: rows, length: columns, m: m,
                                  permutations: rowPermutations, into: row)
-                    let base = r * keys.shearPitch, shift = Int(s[r])
+                    let base = r * pitch, shift = Int(s[r])
                     for c in 0..<(columns - shift) { output[base + c + shift] = valueShuffle[Int(row[c])] }
                     for c in (columns - shift)..<columns { output[base + c + shift - columns] = valueShuffle[Int(row[c])] }
                 }
