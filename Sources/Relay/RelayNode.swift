@@ -357,6 +357,7 @@ public final class RelayNode: Service, Sendable {
         let spool = configuration.spool
         let outputPath = spool.outboxPath(id: object.id)
         Durable.remove(outputPath)  // left over from an attempt that crashed
+        _ = spool.takeRecycled(to: outputPath)  // an emptied file to write into, if one waits (`RecycledFiles`)
         let start = ContinuousClock.now
         do {
             let result = try await processor.process(

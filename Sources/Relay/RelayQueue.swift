@@ -426,8 +426,8 @@ public final class RelayQueue: Sendable {
     public func forgetSwept(_ ids: [Int64], spool: Spool) throws(RelayError) {
         guard !ids.isEmpty else { return }
         for id in ids {
-            Durable.remove(spool.receivedPath(id: id))
-            Durable.remove(spool.outboxPath(id: id))
+            spool.recycle(spool.receivedPath(id: id))
+            spool.recycle(spool.outboxPath(id: id))
         }
         try write { db in
             for id in ids {

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,7 @@ import Darwin
 ///                     (`SpoolSlots`)
 /// <root>/outbox/      processed objects ready to forward, <id>.dcm
 /// <root>/quarantine/  rejected input and objects that failed permanently, with a .txt reason beside each
+/// <root>/free/        emptied files of forgotten objects, kept to be used again (`RecycledFiles`)
 /// <root>/queue.sqlite the queue (WAL)
 /// <root>/node.lock    flock held by the one node that serves this spool (`SpoolLock`)
 /// ```
@@ -25,12 +27,15 @@ public struct Spool: Sendable {
     public let received: URL
     public let outbox: URL
     public let quarantine: URL
+    public let free: URL
     public let database: URL
     public let lockFile: URL
     // The per-object paths are built from strings: a URL's appendingPathComponent costs about 5 µs, and the
     // relay names an object's files some fourteen times on its way through (3.5 % of a pass-through gateway's CPU).
     private let receivedPrefix: String
     private let outboxPrefix: String
+    /// Emptied files waiting in `free/`; shared by every copy of this value.
+    let recycled: RecycledFiles
 
     public init(root: URL) {
         self.root = root
@@ -38,6 +43,8 @@ public struct Spool: Sendable {
         received = root.appendingPathComponent("received", isDirectory: true)
         outbox = root.appendingPathComponent("outbox", isDirectory: true)
         quarantine = root.appendingPathComponent("quarantine", isDirectory: true)
+        free = root.appendingPathComponent("free", isDirectory: true)
+        recycled = RecycledFiles(directory: free.path)
         database = root.appendingPathComponent("queue.sqlite")
         lockFile = root.appendingPathComponent("node.lock")
         receivedPrefix = received.path + "/"
@@ -58,6 +65,7 @@ public struct Spool: Sendable {
     /// Puts `input` unchanged at `output` for a node that forwards an object as received: a hard link (same
     /// file system, no copy, same bytes), or a copy where linking is not possible.
     public static func placeUnchanged(_ input: URL, at output: URL) throws {
+        unlink(output.path)  // an emptied file put there for reuse (`RecycledFiles`) or a crashed attempt's
         do { try FileManager.default.linkItem(at: input, to: output) } catch {
             try FileManager.default.copyItem(at: input, to: output)
         }
@@ -65,7 +73,7 @@ public struct Spool: Sendable {
 
     /// Creates the directories (0700: the spool holds patient data).
     public func prepare() throws(RelayError) {
-        for directory in [root, incoming, received, outbox, quarantine] {
+        for directory in [root, incoming, received, outbox, quarantine, free] {
             do {
                 try FileManager.default.createDirectory(
                     at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -73,6 +81,96 @@ public struct Spool: Sendable {
                 throw .spool(path: directory.path, reason: "cannot create directory (\(error.localizedDescription)); check the spool directory's owner and permissions")
             }
         }
+        recycled.adopt()
+    }
+
+    /// Done with the file at `path` (a forgotten object's): emptied and kept in `free/` to be used again, or
+    /// deleted.
+    public func recycle(_ path: String) { recycled.recycle(path) }
+
+    /// Puts an emptied file at `path` (where nothing is) if one is waiting; false if none is.
+    func takeRecycled(to path: String) -> Bool { recycled.take(to: path) }
+}
+
+/// Files the spool is done with, emptied and kept for the next object instead of deleted and created again.
+///
+/// Why: on ext4 every new file needs an inode, and without a journal (`find_inode_bit` → `recently_deleted`)
+/// each allocation first steps over every inode of its group deleted in the last 30 seconds, looking each one up
+/// in the buffer cache. A relay deletes two files per object and creates two, so the cost grows with the
+/// throughput: 18.6 % of a qkd-hybrid gateway's CPU was file creation in `bench-routing.sh` (c) on the CI's VM.
+/// A recycled file keeps its inode: renamed into `free/` (after being emptied and made 0600, so that no delivered
+/// bytes stay on disk and it can never look like an accepted object), and renamed back to where the next object
+/// is written, which then only truncates it. At most `limit` wait; beyond that files are deleted.
+final class RecycledFiles: Sendable {
+    let directory: String
+    let limit: Int
+    private let waiting = Mutex(Waiting())
+
+    private struct Waiting {
+        var names: [String] = []
+        var counter: UInt64 = 0
+    }
+
+    init(directory: String, limit: Int = 1024) {
+        self.directory = directory
+        self.limit = limit
+    }
+
+    /// Takes the files a previous run left in `free/` (deleting what is over the limit or not emptied).
+    func adopt() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var kept: [String] = []
+        for name in names {
+            let path = directory + "/" + name
+            var status = stat()
+            if kept.count < limit, stat(path, &status) == 0, status.st_size == 0, (status.st_mode & S_IFMT) == S_IFREG {
+                kept.append(path)
+            } else {
+                unlink(path)
+            }
+        }
+        waiting.withLock { $0.names.append(contentsOf: kept) }
+    }
+
+    func recycle(_ path: String) {
+        let name = waiting.withLock { waiting -> String? in
+            guard waiting.names.count < limit else { return nil }
+            waiting.counter &+= 1
+            return "\(getpid())-\(waiting.counter)"
+        }
+        guard let name else { unlink(path); return }
+        let target = directory + "/" + name
+        // Only a file with no other name: an object forwarded unchanged may share its inode with a second path
+        // (`Spool.placeUnchanged` links), and two objects must never be written into one file.
+        // Opened for reading first: an accepted object's file is 0400, which only root may open for writing.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { unlink(path); return }
+        var status = stat()
+        let alone = fstat(fd, &status) == 0 && status.st_nlink == 1 && (status.st_mode & S_IFMT) == S_IFREG
+            && fchmod(fd, 0o600) == 0
+        close(fd)
+        let emptied = alone ? open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW) : -1
+        guard emptied >= 0 else { unlink(path); return }
+        close(emptied)
+        guard rename(path, target) == 0 else {
+            unlink(path)
+            return
+        }
+        waiting.withLock { $0.names.append(target) }
+    }
+
+    /// Renames a waiting file to `path` (where nothing may be). Checked again here, whatever put it in `free/`:
+    /// a file that is not empty, or that has another name too, is deleted instead of handed out.
+    func take(to path: String) -> Bool {
+        while let source = waiting.withLock({ $0.names.popLast() }) {
+            var status = stat()
+            if lstat(source, &status) == 0, status.st_nlink == 1, status.st_size == 0, (status.st_mode & S_IFMT) == S_IFREG,
+               rename(source, path) == 0 {
+                return true
+            }
+            unlink(source)
+        }
+        return false
     }
 }
 

@@ -92,7 +92,10 @@ final class SpoolSlots: Sendable {
         var failure: Int32 = 0
         for _ in 0..<count {
             let id = queue.reserveID()
-            let fd = open(spool.receivedPath(id: id), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            let path = spool.receivedPath(id: id)
+            // An emptied file of a forgotten object (0600 already) keeps its inode; otherwise a new one.
+            if spool.takeRecycled(to: path) { made.append(id); continue }
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { failure = errno; continue }
             // 0600 whatever the umask: read-only is the mark of an accepted object (`AcceptanceMark`).
             fchmod(fd, 0o600)
