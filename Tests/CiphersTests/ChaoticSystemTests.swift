@@ -95,6 +95,39 @@ struct ChaoticSystemTests {
         }
     }
 
+    /// The one-loop generator of the plane key schedule gives exactly the words of the two streams taken one by
+    /// one: either stream longer than the other, counts that end inside a Chen step or an Ikeda iteration, empty
+    /// counts, both format versions' transients.
+    @Test func theOneLoopGeneratorGivesTheStreamsWords() {
+        var rng = SplitMix64(seed: 2026)
+        let cases: [(chen: Int, ikeda: Int, chenTransient: Int, ikedaTransient: Int)] = [
+            (0, 0, 500, 100), (1, 0, 500, 100), (0, 3, 500, 100), (7, 5, 500, 100), (252, 252, 500, 100),
+            (4 * 511, 4 * 511, 500, 100), (3 * 63, 16 * 4095, 500, 100), (16 * 4095, 2, 500, 100),
+            (61, 33, 2_000, 1_000), (13, 900, 0, 0),
+        ]
+        for (index, item) in cases.enumerated() {
+            let chenSeed = (0..<48).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let ikedaSeed = (0..<24).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var chenStream = ChenWordStream(seed: chenSeed, transientSteps: item.chenTransient)
+            var ikedaStream = IkedaWordStream(seed: ikedaSeed, transientSteps: item.ikedaTransient)
+            let expectedChen = (0..<item.chen).map { _ in chenStream.next() }
+            let expectedIkeda = (0..<item.ikeda).map { _ in ikedaStream.next() }
+            var chen = [UInt32](repeating: 0, count: item.chen), ikeda = [UInt32](repeating: 0, count: item.ikeda)
+            chen.withUnsafeMutableBufferPointer { chen in
+                ikeda.withUnsafeMutableBufferPointer { ikeda in
+                    ChaoticWordPair.fill(chenSeed: chenSeed, chenTransient: item.chenTransient, chen: chen,
+                                         ikedaSeed: ikedaSeed, ikedaTransient: item.ikedaTransient, ikeda: ikeda)
+                }
+            }
+            // Compared by the first differing index: a failing `==` on long arrays makes Swift Testing diff them
+            // element by element, which takes minutes.
+            let chenDifference = QKDHybridReferenceTests.firstDifference(chen, expectedChen)
+            let ikedaDifference = QKDHybridReferenceTests.firstDifference(ikeda, expectedIkeda)
+            #expect(chenDifference == nil, "case \(index): Chen words differ first at \(chenDifference ?? -1)")
+            #expect(ikedaDifference == nil, "case \(index): Ikeda words differ first at \(ikedaDifference ?? -1)")
+        }
+    }
+
     /// Fisher–Yates from chaotic words yields permutations, and their inverses undo them.
     @Test func permutationsAreBijectionsWithInverses() {
         var chen = ChenWordStream(seed: [UInt8](repeating: 7, count: 48), transientSteps: 500)

@@ -100,22 +100,31 @@ struct ChenWordStream: Sendable {
 
     /// `seed` holds 48 bytes: six little-endian words whose top 53 bits give the offsets.
     init(seed: [UInt8], transientSteps: Int) {
-        precondition(seed.count >= 48, "the Chen stream needs 48 seed bytes")
-        let o = (0..<6).map { unitInterval(seed.littleEndianWord(at: 8 * $0)) - 0.5 }
-        let base = Self.origin
-        var s = State6(base.x1 + o[0], base.x2 + o[1], base.x3 + o[2], base.x4 + o[3], base.x5 + o[4], base.x6 + o[5])
+        var s = Self.initialState(seed: seed)
         for _ in 0..<transientSteps { s = system.rk4Step(s, h: Self.step) }
         state = s
+    }
+
+    /// The initial condition: `origin` plus the six key-derived offsets of `seed` (48 bytes).
+    static func initialState(seed: [UInt8]) -> State6 {
+        precondition(seed.count >= 48, "the Chen stream needs 48 seed bytes")
+        let o = (0..<6).map { unitInterval(seed.littleEndianWord(at: 8 * $0)) - 0.5 }
+        let base = origin
+        return State6(base.x1 + o[0], base.x2 + o[1], base.x3 + o[2], base.x4 + o[3], base.x5 + o[4], base.x6 + o[5])
+    }
+
+    /// The six words of one state, in the order `next()` returns them.
+    @inline(__always)
+    static func words(of s: State6) -> (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) {
+        (chaoticWord(s.x1, scale: 40), chaoticWord(s.x2, scale: 40), chaoticWord(s.x3, scale: 40),
+         chaoticWord(s.x4, scale: 40), chaoticWord(s.x5, scale: 40), chaoticWord(s.x6, scale: 40))
     }
 
     @inline(__always)
     mutating func next() -> UInt32 {
         if used == 6 {
             state = system.rk4Step(state, h: Self.step)
-            words = (
-                chaoticWord(state.x1, scale: 40), chaoticWord(state.x2, scale: 40), chaoticWord(state.x3, scale: 40),
-                chaoticWord(state.x4, scale: 40), chaoticWord(state.x5, scale: 40), chaoticWord(state.x6, scale: 40)
-            )
+            words = Self.words(of: state)
             used = 0
         }
         defer { used += 1 }
@@ -150,13 +159,18 @@ struct IkedaWordStream: Sendable {
     /// third. Why that band: a scan of u (step 0.0002, several initial points) found periodic windows at 0.85,
     /// 0.8752 and everywhere from 0.9025 up (orbits of period 1 or 2), and a chaotic attractor in [0.878, 0.898).
     init(seed: [UInt8], transientSteps: Int) {
-        precondition(seed.count >= 24, "the Ikeda stream needs 24 seed bytes")
-        map = IkedaMap(u: 0.878 + 0.02 * unitInterval(seed.littleEndianWord(at: 16)))
-        var x = unitInterval(seed.littleEndianWord(at: 0)) - 0.5
-        var y = unitInterval(seed.littleEndianWord(at: 8)) - 0.5
+        var (map, x, y) = Self.initialState(seed: seed)
         for _ in 0..<transientSteps { (x, y) = map.step(x, y) }
+        self.map = map
         self.x = x
         self.y = y
+    }
+
+    /// The map and the initial point of `seed` (24 bytes).
+    static func initialState(seed: [UInt8]) -> (map: IkedaMap, x: Double, y: Double) {
+        precondition(seed.count >= 24, "the Ikeda stream needs 24 seed bytes")
+        return (IkedaMap(u: 0.878 + 0.02 * unitInterval(seed.littleEndianWord(at: 16))),
+                unitInterval(seed.littleEndianWord(at: 0)) - 0.5, unitInterval(seed.littleEndianWord(at: 8)) - 0.5)
     }
 
     var parameter: Double { map.u }
@@ -174,4 +188,52 @@ struct IkedaWordStream: Sendable {
 
     @inline(__always)
     mutating func below(_ bound: Int) -> Int { Int((UInt64(next()) &* UInt64(bound)) >> 32) }
+}
+
+/// The first words of a Chen stream and of an Ikeda stream, computed in one loop.
+///
+/// Why one loop: each recurrence is a chain of dependent floating-point operations (an RK4 step ≈ 25 ns, an
+/// Ikeda iteration with its sine and cosine ≈ 40 ns on the CI's VM) that leaves most of the core's execution units
+/// idle; stepping both in the same loop body lets the core run the two chains side by side. The loop advances
+/// them in proportion to their step counts (the shorter one by one step per pass), so that both end together.
+/// The words are those of `ChenWordStream` and `IkedaWordStream` with the same transients: the same operations in
+/// the same order on each state, so the streams are unchanged (`ChaoticSystemTests` compares them).
+enum ChaoticWordPair {
+    static func fill(
+        chenSeed: [UInt8], chenTransient: Int, chen: UnsafeMutableBufferPointer<UInt32>,
+        ikedaSeed: [UInt8], ikedaTransient: Int, ikeda: UnsafeMutableBufferPointer<UInt32>
+    ) {
+        let system = CoupledChen()
+        var s = ChenWordStream.initialState(seed: chenSeed)
+        var (map, x, y) = IkedaWordStream.initialState(seed: ikedaSeed)
+        let chenSteps = chenTransient + (chen.count + 5) / 6
+        let ikedaSteps = ikedaTransient + (ikeda.count + 1) / 2
+        var i = 0, j = 0  // steps taken
+        var c = 0, k = 0  // words written
+        @inline(__always) func put(_ word: UInt32, _ buffer: UnsafeMutableBufferPointer<UInt32>, _ index: inout Int) {
+            if index < buffer.count { buffer[index] = word }
+            index += 1
+        }
+        let passes = max(1, min(chenSteps, ikedaSteps))
+        for pass in 1...passes {
+            let chenTarget = chenSteps * pass / passes, ikedaTarget = ikedaSteps * pass / passes
+            while i < chenTarget {
+                s = system.rk4Step(s, h: ChenWordStream.step)
+                if i >= chenTransient {
+                    let w = ChenWordStream.words(of: s)
+                    put(w.0, chen, &c); put(w.1, chen, &c); put(w.2, chen, &c)
+                    put(w.3, chen, &c); put(w.4, chen, &c); put(w.5, chen, &c)
+                }
+                i += 1
+            }
+            while j < ikedaTarget {
+                (x, y) = map.step(x, y)
+                if j >= ikedaTransient {
+                    put(chaoticWord(x, scale: 50), ikeda, &k)
+                    put(chaoticWord(y, scale: 50), ikeda, &k)
+                }
+                j += 1
+            }
+        }
+    }
 }

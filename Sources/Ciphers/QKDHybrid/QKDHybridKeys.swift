@@ -141,23 +141,36 @@ struct QKDHybridPlaneKeys {
         self.m = m
         let mask = UInt32((1 << m) - 1)
 
-        var chen = ChenWordStream(
-            seed: schedule.bytes(QKDHybridLabel.chen, plane: plane, count: 48),
-            transientSteps: ChenWordStream.transientSteps(formatVersion: formatVersion))
-        var ikeda = IkedaWordStream(
-            seed: schedule.bytes(QKDHybridLabel.ikeda, plane: plane, count: 24),
-            transientSteps: IkedaWordStream.transientSteps(formatVersion: formatVersion))
+        // The Fisher–Yates shuffles draw n − 1 words each: m row permutations from Chen, m column permutations
+        // from Ikeda. Both streams' words come from one loop (`ChaoticWordPair`), then the shuffles read them.
+        let chenCount = m * max(rows - 1, 0), ikedaCount = m * max(columns - 1, 0)
         var rowPermutations = [Int32]()
         var columnPermutations = [Int32]()
         rowPermutations.reserveCapacity(m * rows)
         columnPermutations.reserveCapacity(m * columns)
-        for _ in 0..<m {
-            let rowPermutation = Permutations.fisherYates(count: rows) { chen.below($0) }
-            rowPermutations += inverse ? Permutations.inverse(of: rowPermutation) : rowPermutation
-        }
-        for _ in 0..<m {
-            let columnPermutation = Permutations.fisherYates(count: columns) { ikeda.below($0) }
-            columnPermutations += inverse ? Permutations.inverse(of: columnPermutation) : columnPermutation
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: chenCount + ikedaCount) { words in
+            let chen = UnsafeMutableBufferPointer(rebasing: words[0..<chenCount])
+            let ikeda = UnsafeMutableBufferPointer(rebasing: words[chenCount...])
+            ChaoticWordPair.fill(
+                chenSeed: schedule.bytes(QKDHybridLabel.chen, plane: plane, count: 48),
+                chenTransient: ChenWordStream.transientSteps(formatVersion: formatVersion), chen: chen,
+                ikedaSeed: schedule.bytes(QKDHybridLabel.ikeda, plane: plane, count: 24),
+                ikedaTransient: IkedaWordStream.transientSteps(formatVersion: formatVersion), ikeda: ikeda)
+            var next = 0
+            // `belowChaotic`: ⌊word · bound / 2^32⌋, as `ChenWordStream.below` and `IkedaWordStream.below`.
+            func draw(_ source: UnsafeMutableBufferPointer<UInt32>, _ bound: Int) -> Int {
+                defer { next += 1 }
+                return Int((UInt64(source[next]) &* UInt64(bound)) >> 32)
+            }
+            for _ in 0..<m {
+                let rowPermutation = Permutations.fisherYates(count: rows) { draw(chen, $0) }
+                rowPermutations += inverse ? Permutations.inverse(of: rowPermutation) : rowPermutation
+            }
+            next = 0
+            for _ in 0..<m {
+                let columnPermutation = Permutations.fisherYates(count: columns) { draw(ikeda, $0) }
+                columnPermutations += inverse ? Permutations.inverse(of: columnPermutation) : columnPermutation
+            }
         }
         self.rowPermutations = rowPermutations
         self.columnPermutations = columnPermutations
