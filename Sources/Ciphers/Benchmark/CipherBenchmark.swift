@@ -292,22 +292,10 @@ public struct CipherBenchmark: Sendable {
                 return (0..<m).reduce(0) { sum, _ in sum + Permutations.fisherYates(count: side) { ikeda.below($0) }.count }
             }),
             KeySchedulePartRow(part: "the four above in one loop (what a plane runs)", microseconds: best {
-                let chen = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: m * (side - 1))
-                let ikeda = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: m * (side - 1))
-                defer { chen.deallocate(); ikeda.deallocate() }
-                ChaoticWordPair.fill(chenSeed: secret + secret, chenTransient: chenSteps, chen: chen,
-                                     ikedaSeed: secret, ikedaTransient: ikedaSteps, ikeda: ikeda)
-                var next = 0, sum = 0
-                for words in [chen, ikeda] {
-                    next = 0
-                    for _ in 0..<m {
-                        sum += Permutations.fisherYates(count: side) { bound in
-                            defer { next += 1 }
-                            return Int((UInt64(words[next]) &* UInt64(bound)) >> 32)
-                        }.count
-                    }
-                }
-                return sum
+                let permutations = QKDHybridPlaneKeys.chaoticPermutations(
+                    chenSeed: secret + secret, ikedaSeed: secret, formatVersion: version, rows: side, columns: side, m: m,
+                    inverse: false)
+                return permutations.rows.count + permutations.columns.count
             }),
             KeySchedulePartRow(part: "3N key words (xoshiro256**)", microseconds: best {
                 var generator = Xoshiro256StarStar(seed: secret)

@@ -81,6 +81,10 @@ func chaoticWord(_ v: Double, scale: Int) -> UInt32 {
     return UInt32(truncatingIfNeeded: UInt64(scaled))
 }
 
+/// A value in 0..<bound from a chaotic word: ⌊word · bound / 2^32⌋ (`belowChaotic` in docs/ciphers/qkd-hybrid.md).
+@inline(__always)
+func belowChaotic(_ word: UInt32, _ bound: Int) -> Int { Int((UInt64(word) &* UInt64(bound)) >> 32) }
+
 /// Key words from the coupled Chen system: each RK4 step (h = 0.001) yields six words, one per variable in the
 /// order x1 … x6, each `chaoticWord(x_i, scale: 40)`.
 struct ChenWordStream: Sendable {
@@ -138,9 +142,8 @@ struct ChenWordStream: Sendable {
         }
     }
 
-    /// A value in 0..<bound: ⌊word · bound / 2^32⌋.
     @inline(__always)
-    mutating func below(_ bound: Int) -> Int { Int((UInt64(next()) &* UInt64(bound)) >> 32) }
+    mutating func below(_ bound: Int) -> Int { belowChaotic(next(), bound) }
 }
 
 /// Key words from the Ikeda map: each iteration yields two words, `chaoticWord(x, scale: 50)` then
@@ -187,7 +190,7 @@ struct IkedaWordStream: Sendable {
     }
 
     @inline(__always)
-    mutating func below(_ bound: Int) -> Int { Int((UInt64(next()) &* UInt64(bound)) >> 32) }
+    mutating func below(_ bound: Int) -> Int { belowChaotic(next(), bound) }
 }
 
 /// The first words of a Chen stream and of an Ikeda stream, computed in one loop.

@@ -141,39 +141,10 @@ struct QKDHybridPlaneKeys {
         self.m = m
         let mask = UInt32((1 << m) - 1)
 
-        // The Fisher–Yates shuffles draw n − 1 words each: m row permutations from Chen, m column permutations
-        // from Ikeda. Both streams' words come from one loop (`ChaoticWordPair`), then the shuffles read them.
-        let chenCount = m * max(rows - 1, 0), ikedaCount = m * max(columns - 1, 0)
-        var rowPermutations = [Int32]()
-        var columnPermutations = [Int32]()
-        rowPermutations.reserveCapacity(m * rows)
-        columnPermutations.reserveCapacity(m * columns)
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: chenCount + ikedaCount) { words in
-            let chen = UnsafeMutableBufferPointer(rebasing: words[0..<chenCount])
-            let ikeda = UnsafeMutableBufferPointer(rebasing: words[chenCount...])
-            ChaoticWordPair.fill(
-                chenSeed: schedule.bytes(QKDHybridLabel.chen, plane: plane, count: 48),
-                chenTransient: ChenWordStream.transientSteps(formatVersion: formatVersion), chen: chen,
-                ikedaSeed: schedule.bytes(QKDHybridLabel.ikeda, plane: plane, count: 24),
-                ikedaTransient: IkedaWordStream.transientSteps(formatVersion: formatVersion), ikeda: ikeda)
-            var next = 0
-            // `belowChaotic`: ⌊word · bound / 2^32⌋, as `ChenWordStream.below` and `IkedaWordStream.below`.
-            func draw(_ source: UnsafeMutableBufferPointer<UInt32>, _ bound: Int) -> Int {
-                defer { next += 1 }
-                return Int((UInt64(source[next]) &* UInt64(bound)) >> 32)
-            }
-            for _ in 0..<m {
-                let rowPermutation = Permutations.fisherYates(count: rows) { draw(chen, $0) }
-                rowPermutations += inverse ? Permutations.inverse(of: rowPermutation) : rowPermutation
-            }
-            next = 0
-            for _ in 0..<m {
-                let columnPermutation = Permutations.fisherYates(count: columns) { draw(ikeda, $0) }
-                columnPermutations += inverse ? Permutations.inverse(of: columnPermutation) : columnPermutation
-            }
-        }
-        self.rowPermutations = rowPermutations
-        self.columnPermutations = columnPermutations
+        (rowPermutations, columnPermutations) = Self.chaoticPermutations(
+            chenSeed: schedule.bytes(QKDHybridLabel.chen, plane: plane, count: 48),
+            ikedaSeed: schedule.bytes(QKDHybridLabel.ikeda, plane: plane, count: 24),
+            formatVersion: formatVersion, rows: rows, columns: columns, m: m, inverse: inverse)
         columnQuads = m <= QKDHybridStages.directGatherLimit
             ? Self.interleaveInQuads(columnPermutations, m: m, columns: columns) : []
 
@@ -213,6 +184,37 @@ struct QKDHybridPlaneKeys {
         }
         // Per-pixel key words: forward chain, backward chain, block offsets (N words each, in that order).
         generator.fill(stream)
+    }
+
+    /// The m row permutations (Chen) and the m column permutations (Ikeda) of a plane, flattened, or their
+    /// inverses. Each Fisher–Yates shuffle of n entries draws n − 1 words; both streams' words come from one loop
+    /// (`ChaoticWordPair`), then the shuffles read them.
+    static func chaoticPermutations(
+        chenSeed: [UInt8], ikedaSeed: [UInt8], formatVersion: Int, rows: Int, columns: Int, m: Int, inverse: Bool
+    ) -> (rows: [Int32], columns: [Int32]) {
+        let chenCount = m * max(rows - 1, 0), ikedaCount = m * max(columns - 1, 0)
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: chenCount + ikedaCount) { words in
+            let chen = UnsafeMutableBufferPointer(rebasing: words[0..<chenCount])
+            let ikeda = UnsafeMutableBufferPointer(rebasing: words[chenCount...])
+            ChaoticWordPair.fill(
+                chenSeed: chenSeed, chenTransient: ChenWordStream.transientSteps(formatVersion: formatVersion), chen: chen,
+                ikedaSeed: ikedaSeed, ikedaTransient: IkedaWordStream.transientSteps(formatVersion: formatVersion),
+                ikeda: ikeda)
+            func shuffles(count: Int, words: UnsafeMutableBufferPointer<UInt32>) -> [Int32] {
+                var flattened = [Int32]()
+                flattened.reserveCapacity(m * count)
+                var next = 0
+                for _ in 0..<m {
+                    let permutation = Permutations.fisherYates(count: count) { bound in
+                        defer { next += 1 }
+                        return belowChaotic(words[next], bound)
+                    }
+                    flattened += inverse ? Permutations.inverse(of: permutation) : permutation
+                }
+                return flattened
+            }
+            return (shuffles(count: rows, words: chen), shuffles(count: columns, words: ikeda))
+        }
     }
 
     /// See `columnQuads`.
