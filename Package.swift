@@ -174,7 +174,11 @@ let package = Package(
             dependencies: ["DICOM", "Pixels"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CiphersTests", dependencies: ["Ciphers", "Pixels"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CiphersTests",
+            dependencies: ["Ciphers", "Pixels", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "DICOM", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "DCGANTests", dependencies: ["DCGAN", "Ciphers", "Pixels"], swiftSettings: swiftSettings),
         .testTarget(name: "RelayTests", dependencies: ["Relay", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: swiftSettings),

@@ -36,6 +36,7 @@ extension PixelBuffer {
             var residueSeen: UInt32 = 0
             values = [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
                 guard let source = bytes.baseAddress, let target = out.baseAddress else { return }
+                LargeArrays.adviseHugePages(UnsafeMutableRawBufferPointer(out))
                 Self.forEachRun(descriptor) { run in
                     switch bitsAllocated {
                     case 8: Self.extract(UInt8.self, run, from: source, into: target, low: low, mask: mask, outside: outside, seen: &residueSeen)
@@ -101,6 +102,7 @@ extension PixelBuffer {
         let total = descriptor.nativeByteCount + trailingBytes.count
         var failure: PixelError?
         let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            LargeArrays.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             do throws(PixelError) {
                 try writeNativeBytes(into: UnsafeMutableRawBufferPointer(buffer))
             } catch {

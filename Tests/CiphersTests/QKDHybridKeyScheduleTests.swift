@@ -79,4 +79,26 @@ struct QKDHybridScratchPoolTests {
         // The 600-value block is still there for a request that fits it.
         #expect(pool.take(count: 500).buffer.baseAddress == address)
     }
+
+    @Test func keepsBigBlocksWhileBusyAndDropsThemWhenIdle() async throws {
+        let stride = MemoryLayout<UInt16>.stride
+        let pool = QKDHybridScratchPool(retainedLimit: 10_000 * stride, idleLimit: 1_000 * stride, idleDelay: .milliseconds(50))
+        let small = pool.take(count: 500), big = pool.take(count: 8_000)
+        let smallAddress = small.buffer.baseAddress, bigAddress = big.buffer.baseAddress
+        pool.give(small)
+        pool.give(big)
+        // Both kept at once (over the idle limit, under the busy one), and the big block is reused while busy.
+        #expect(pool.idleBytes >= 8_500 * stride)
+        let again = pool.take(count: 7_000)
+        #expect(again.buffer.baseAddress == bigAddress)
+        pool.give(again)
+        // Once idle, the big block goes and the small one stays.
+        var waited = 0
+        while pool.idleBytes > 1_000 * stride && waited < 200 {
+            try await Task.sleep(for: .milliseconds(25))
+            waited += 1
+        }
+        #expect(pool.idleBytes <= 1_000 * stride)
+        #expect(pool.take(count: 400).buffer.baseAddress == smallAddress)
+    }
 }

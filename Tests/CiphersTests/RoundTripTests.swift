@@ -1,3 +1,5 @@
+import Crypto
+import _CryptoExtras
 import Testing
 @testable import Ciphers
 import Pixels
@@ -122,6 +124,33 @@ struct RoundTripTests {
             #expect(opened == plain, "\(generated)")
             if opened != plain { return }
         }
+    }
+
+    /// The cipher makes its key stream in pieces (`AESCTRCipher.piece` values each); the reference is the whole
+    /// stream from one swift-crypto AES-CTR call with the 12-byte nonce (counter block nonce ‖ BE32 0), as
+    /// docs/ciphers/aes-ctr.md defines it, for every value width and a last piece that is partial.
+    @Test("aes-ctr's key stream, made piece by piece, is the one-call AES-256-CTR stream", arguments: [(8, 8), (16, 12), (32, 24), (32, 32)])
+    func aesCTRPiecesMatchOneStream(bitsAllocated: Int, bitsStored: Int) throws {
+        let descriptor = PixelDescriptor(rows: 11, columns: 2_991, bitsAllocated: bitsAllocated, bitsStored: bitsStored)
+        let count = descriptor.valueCount
+        #expect(count > 2 * AESCTRCipher.piece && count % AESCTRCipher.piece != 0)
+        let mask = descriptor.valueMask
+        var random = SplitMix64(seed: UInt64(bitsStored))
+        let plain = try PixelBuffer(descriptor: descriptor, values: (0..<count).map { _ in UInt32(truncatingIfNeeded: random.next()) & mask })
+        let secret = (0..<32).map { UInt8($0 * 7 + 1) }
+        let nonce: [UInt8] = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0xFF, 0x10]
+        let width = (bitsStored + 7) / 8
+        let stream = Array(try AES._CTR.encrypt([UInt8](repeating: 0, count: count * width), using: SymmetricKey(data: secret),
+                                                nonce: AES._CTR.Nonce(nonceBytes: nonce)))
+        let expected = (0..<count).map { i -> UInt32 in
+            var word: UInt32 = 0
+            for b in 0..<width { word |= UInt32(stream[i * width + b]) << (8 * b) }
+            return plain.values[i] ^ (word & mask)
+        }
+        let sealed = try AESCTRCipher().encrypt(plain, key: CipherKey(secret: secret, parameters: ["nonce": "09080706050403020100ff10"]))
+        // The first differing value, if any (comparing whole arrays would print 32,901 values of each).
+        #expect(sealed.values.count == count)
+        #expect(sealed.values.indices.first { sealed.values[$0] != expected[$0] } == nil)
     }
 
     @Test func qkdHybridRejectsDepthsAbove16() {

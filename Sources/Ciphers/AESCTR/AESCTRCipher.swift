@@ -50,6 +50,32 @@ public struct AESCTRCipher: PixelCipher {
 
     static func bytesPerValue(bitsStored n: Int) -> Int { (n + 7) / 8 }
 
+    /// Values per key-stream piece: 16 KB to 64 KB of stream, in the L2 cache while it is XORed in.
+    static let piece = 16_384
+
+    /// XORs each value with its ⌈n/8⌉ key-stream bytes, read little-endian, masked to n bits.
+    static func mix(_ values: UnsafeMutableBufferPointer<UInt32>, with stream: UnsafeRawBufferPointer, width: Int, mask: UInt32) {
+        let count = values.count
+        switch width {
+        case 1:
+            for i in 0..<count { values[i] ^= UInt32(stream[i]) & mask }
+        case 2:
+            for i in 0..<count {
+                values[i] ^= (UInt32(stream[2 * i]) | UInt32(stream[2 * i + 1]) << 8) & mask
+            }
+        case 3:
+            for i in 0..<count {
+                values[i] ^= (UInt32(stream[3 * i]) | UInt32(stream[3 * i + 1]) << 8 | UInt32(stream[3 * i + 2]) << 16) & mask
+            }
+        default:
+            for i in 0..<count {
+                let w = UInt32(stream[4 * i]) | UInt32(stream[4 * i + 1]) << 8
+                    | UInt32(stream[4 * i + 2]) << 16 | UInt32(stream[4 * i + 3]) << 24
+                values[i] ^= w & mask
+            }
+        }
+    }
+
     private func apply(_ input: PixelBuffer, key: CipherKey) throws(CipherError) -> PixelBuffer {
         let descriptor = input.descriptor
         try checkSupported(descriptor)
@@ -59,44 +85,43 @@ public struct AESCTRCipher: PixelCipher {
         guard let nonceText = key.parameters[Self.nonceParameter] else {
             throw .missingParameter(profile: profile, name: Self.nonceParameter)
         }
-        guard let nonceBytes = parseHex(nonceText), nonceBytes.count == 12,
-              let nonce = try? AES._CTR.Nonce(nonceBytes: nonceBytes)
-        else {
+        guard let nonceBytes = parseHex(nonceText), nonceBytes.count == 12 else {
             throw .invalidParameter(profile: profile, name: Self.nonceParameter, value: nonceText)
         }
         let width = Self.bytesPerValue(bitsStored: descriptor.bitsStored)
         let count = input.values.count
-        let zeros = [UInt8](repeating: 0, count: count * width)
-        let keyStream: [UInt8]
-        do {
-            keyStream = Array(try AES._CTR.encrypt(zeros, using: SymmetricKey(data: key.secret), nonce: nonce))
-        } catch {
-            throw .invalidKey(profile: profile, reason: "AES rejected the key")
-        }
         let mask = descriptor.valueMask
+        let symmetricKey = SymmetricKey(data: key.secret)
+        // The key stream is made and used piece by piece (`piece` values at a time, a multiple of 16 bytes for
+        // every width, so each piece starts on a block boundary), not as one stream as long as the image: for a
+        // 4096 × 4096 image that stream and its input were two more 32 MB allocations, faulted in page by page
+        // on every call. A piece starting at stream byte o has counter block nonce ‖ BE32(o / 16), the block
+        // the one-stream counter reaches there (the counter never carries out of its 32 bits, `checkSupported`).
+        let piece = Self.piece
+        let zeros = [UInt8](repeating: 0, count: min(count, piece) * width)
         var output = input
+        output.values = LargeArrays.writableCopy(of: input.values)
+        var rejected = false
         output.values.withUnsafeMutableBufferPointer { values in
-            keyStream.withUnsafeBufferPointer { stream in
-                switch width {
-                case 1:
-                    for i in 0..<count { values[i] ^= UInt32(stream[i]) & mask }
-                case 2:
-                    for i in 0..<count {
-                        values[i] ^= (UInt32(stream[2 * i]) | UInt32(stream[2 * i + 1]) << 8) & mask
-                    }
-                case 3:
-                    for i in 0..<count {
-                        values[i] ^= (UInt32(stream[3 * i]) | UInt32(stream[3 * i + 1]) << 8 | UInt32(stream[3 * i + 2]) << 16) & mask
-                    }
-                default:
-                    for i in 0..<count {
-                        let w = UInt32(stream[4 * i]) | UInt32(stream[4 * i + 1]) << 8
-                            | UInt32(stream[4 * i + 2]) << 16 | UInt32(stream[4 * i + 3]) << 24
-                        values[i] ^= w & mask
-                    }
+            guard let base = values.baseAddress else { return }
+            var start = 0
+            while start < count {
+                let length = min(piece, count - start)
+                let block = UInt32(truncatingIfNeeded: start * width / 16)
+                let counter = nonceBytes + [UInt8(block >> 24), UInt8((block >> 16) & 0xFF), UInt8((block >> 8) & 0xFF), UInt8(block & 0xFF)]
+                guard let nonce = try? AES._CTR.Nonce(nonceBytes: counter),
+                      let stream = try? AES._CTR.encrypt(zeros[0..<(length * width)], using: symmetricKey, nonce: nonce)
+                else {
+                    rejected = true
+                    return
                 }
+                stream.withUnsafeBytes { bytes in
+                    Self.mix(UnsafeMutableBufferPointer(start: base + start, count: length), with: bytes, width: width, mask: mask)
+                }
+                start += length
             }
         }
+        if rejected { throw .invalidKey(profile: profile, reason: "AES rejected the key") }
         return output
     }
 }

@@ -137,6 +137,8 @@ public struct QKDHybridCipher: PixelCipher {
             formatVersion: formatVersion, descriptor: descriptor, m: try planes(of: key).encryptedPlanes(bitsStored: descriptor.bitsStored),
             encrypting: encrypting)
         var output = input
+        // A copy of its own, so the writes below do not copy on write into 4 KiB pages (`LargeArrays`).
+        output.values = LargeArrays.writableCopy(of: input.values)
         output.values.withUnsafeMutableBufferPointer { values in
             engine.run(values, encrypting: encrypting, parallel: parallel)
         }

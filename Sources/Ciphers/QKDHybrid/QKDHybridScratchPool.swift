@@ -39,22 +39,40 @@ final class QKDHybridScratchPool: @unchecked Sendable {
         static let hugePageThreshold = 4 << 20
     }
 
-    /// 64 MiB: one 2048 × 2048 plane's scratch (48 MiB), or many small ones; the gateway's memory budget (docs/gateway.md)
-    /// is far above it.
-    static let shared = QKDHybridScratchPool(retainedLimit: 64 << 20)
+    /// While busy up to 256 MiB, a 4096 × 4096 plane's scratch (192 MiB) included; 64 MiB (one 2048 × 2048 plane's
+    /// 48 MiB, or many small ones) once no block has been taken for 5 seconds. Keeping the big blocks while a series
+    /// of big images goes through is what makes their cost per pixel that of small ones: fresh, they were faulted in
+    /// and zeroed by the kernel on every call, about a quarter of a 4096 × 4096 encryption (docs/ciphers/qkd-hybrid.md
+    /// §9). The gateway's memory budget (docs/gateway.md) is about peaks, which the pool does not raise: it keeps only
+    /// blocks that were in use at once.
+    static let shared = QKDHybridScratchPool(retainedLimit: 256 << 20, idleLimit: 64 << 20, idleDelay: .seconds(5))
 
     /// Most bytes kept for reuse; a block that would go over is freed instead.
     let retainedLimit: Int
+    /// Most bytes kept once the pool has been idle (no `take`) for `idleDelay`.
+    let idleLimit: Int
+    let idleDelay: DispatchTimeInterval
     private let lock = NSLock()
     private var idle: [Block] = []
+    /// Counts `take` calls, so that a trim scheduled while busy can tell whether the pool was used since.
+    private var takes = 0
+    private var trimScheduled = false
 
-    init(retainedLimit: Int) {
+    init(retainedLimit: Int, idleLimit: Int? = nil, idleDelay: DispatchTimeInterval = .seconds(5)) {
         self.retainedLimit = retainedLimit
+        self.idleLimit = min(idleLimit ?? retainedLimit, retainedLimit)
+        self.idleDelay = idleDelay
+    }
+
+    /// Bytes held by idle blocks now.
+    var idleBytes: Int {
+        lock.withLock { idle.reduce(0) { $0 + $1.buffer.count * MemoryLayout<UInt16>.stride } }
     }
 
     /// A block of at least `count` values: the smallest idle one that fits, or a new one.
     func take(count: Int) -> Block {
         let reused: Block? = lock.withLock {
+            takes += 1
             guard let index = idle.indices.filter({ idle[$0].buffer.count >= count })
                 .min(by: { idle[$0].buffer.count < idle[$1].buffer.count }) else { return nil }
             return idle.remove(at: index)
@@ -63,17 +81,46 @@ final class QKDHybridScratchPool: @unchecked Sendable {
     }
 
     /// Hands a block back for reuse (or frees it when keeping it would exceed `retainedLimit`; the smallest idle
-    /// blocks are dropped first to make room for a bigger one).
+    /// blocks are dropped first to make room for a bigger one). Above `idleLimit`, a trim is scheduled.
     func give(_ block: Block) {
         let bytes = block.buffer.count * MemoryLayout<UInt16>.stride
         guard bytes <= retainedLimit else { return }
-        lock.withLock {
+        let schedule: Int? = lock.withLock {
             idle.sort { $0.buffer.count > $1.buffer.count }
             var total = idle.reduce(0) { $0 + $1.buffer.count * MemoryLayout<UInt16>.stride }
             while total + bytes > retainedLimit, let smallest = idle.popLast() {
                 total -= smallest.buffer.count * MemoryLayout<UInt16>.stride
             }
             idle.append(block)
+            guard total + bytes > idleLimit, !trimScheduled else { return nil }
+            trimScheduled = true
+            return takes
         }
+        if let schedule { scheduleTrim(ifNoTakeSince: schedule) }
+    }
+
+    private func scheduleTrim(ifNoTakeSince count: Int) {
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + idleDelay) { [self] in
+            trimIfIdle(since: count)
+        }
+    }
+
+    /// Frees the biggest idle blocks down to `idleLimit` if nothing was taken since `count`; otherwise checks again
+    /// one `idleDelay` later.
+    private func trimIfIdle(since count: Int) {
+        var freed: [Block] = []
+        let again: Int? = lock.withLock {
+            guard takes == count else { return takes }
+            idle.sort { $0.buffer.count < $1.buffer.count }
+            var total = idle.reduce(0) { $0 + $1.buffer.count * MemoryLayout<UInt16>.stride }
+            while total > idleLimit, let biggest = idle.popLast() {
+                total -= biggest.buffer.count * MemoryLayout<UInt16>.stride
+                freed.append(biggest)
+            }
+            trimScheduled = false
+            return nil
+        }
+        freed.removeAll()  // the blocks' memory goes back here, outside the lock
+        if let again { scheduleTrim(ifNoTakeSince: again) }
     }
 }
