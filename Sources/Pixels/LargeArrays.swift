@@ -32,6 +32,7 @@ public enum LargeArrays {
     }
 
     /// A new array of `count` elements that `initialize` fills completely, on huge pages when it is large.
+    @inlinable
     public static func make<Element: BitwiseCopyable>(
         count: Int, _ initialize: (UnsafeMutableBufferPointer<Element>) -> Void
     ) -> [Element] {
@@ -44,6 +45,7 @@ public enum LargeArrays {
 
     /// A copy of `source` with storage of its own (not shared copy-on-write), about to be rewritten in place: a
     /// cipher's output.
+    @inlinable
     public static func writableCopy<Element: BitwiseCopyable>(of source: [Element]) -> [Element] {
         make(count: source.count) { target in
             source.withUnsafeBufferPointer { values in
