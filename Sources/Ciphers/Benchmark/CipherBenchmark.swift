@@ -183,9 +183,11 @@ public struct CipherBenchmark: Sendable {
         let low = UInt32(bitsStored - m)
         let plain = (0..<n).map { UInt32(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 7) & ((1 << UInt32(bitsStored)) - 1) }
         let values = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: n)
-        let scratch = UnsafeMutableBufferPointer<UInt16>.allocate(
-            capacity: QKDHybridEngine.PlaneScratch.count(rows: side, columns: side, m: m))
-        defer { values.deallocate(); scratch.deallocate() }
+        // Scratch as the engine gets it (`QKDHybridScratchPool.Block`: 2 MiB pages for big planes), so that the
+        // column passes at 4096 × 4096 are not timed with 4 KiB pages the engine does not use.
+        let block = QKDHybridScratchPool.Block(count: QKDHybridEngine.PlaneScratch.count(rows: side, columns: side, m: m))
+        let scratch = block.buffer
+        defer { values.deallocate(); withExtendedLifetime(block) {} }
         _ = values.initialize(from: plain)
         scratch.initialize(repeating: 0)
         guard let parts = QKDHybridEngine.PlaneScratch(scratch, rows: side, columns: side, m: m) else { return [] }
