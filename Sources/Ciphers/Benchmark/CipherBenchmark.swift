@@ -213,7 +213,12 @@ public struct CipherBenchmark: Sendable {
             }
         }))
         rows.append(StageRow(stage: "  of which column shear, second shear, turn", nanosecondsPerPixel: best {
-            QKDHybridStages.shearColumnsAndTurn(UnsafeBufferPointer(b), keys: keys, temporary: temporary, into: a)
+            // w1 and w2 are byte planes on the direct path (m ≤ 8), as `scrambleAndShuffleDirect` runs it.
+            b.withMemoryRebound(to: UInt8.self) { w1 in
+                temporary.withMemoryRebound(to: UInt8.self) { w2 in
+                    QKDHybridStages.shearColumnsAndTurn(UnsafeBufferPointer(w1), keys: keys, temporary: w2, into: a)
+                }
+            }
         }))
         let snapshot = Array(a)
         func restore() { for i in 0..<n { a[i] = snapshot[i] } }

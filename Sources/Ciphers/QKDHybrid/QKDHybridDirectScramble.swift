@@ -96,22 +96,29 @@ extension QKDHybridStages {
         output: UnsafeMutableBufferPointer<UInt16>, temporary: UnsafeMutableBufferPointer<UInt16>
     ) {
         let rows = keys.rows, columns = keys.columns, m = keys.m, pitch = keys.shearPitch, n = rows &* columns
-        guard let stored = values.baseAddress, let w1 = output.baseAddress, let shuffle = valueShuffle.baseAddress,
+        guard let stored = values.baseAddress, let w1Start = output.baseAddress, let shuffle = valueShuffle.baseAddress,
               let spare = temporary.baseAddress else { return }
+        // w1 (and w2) as bytes: values of S fit in m ≤ 8 bits.
         spare.withMemoryRebound(to: UInt8.self, capacity: n &+ columns) { x in
-            let mask = UInt32(1) &<< UInt32(m) &- 1
-            for i in 0..<n { x[i] = UInt8(truncatingIfNeeded: (stored[i] &>> low) & mask) }
-            let gathered = x + n
-            keys.shiftRowsFirst.withUnsafeBufferPointer { s in
-                forEachScrambledRow(x, keys: keys, into: gathered) { r in
-                    let base = w1 + r &* pitch, shift = Int(s[r])
-                    let wrapped = base + shift - columns
-                    for c in 0..<(columns - shift) { base[c &+ shift] = shuffle[Int(gathered[c])] }
-                    for c in (columns - shift)..<columns { wrapped[c] = shuffle[Int(gathered[c])] }
+            w1Start.withMemoryRebound(to: UInt8.self, capacity: rows &* pitch) { w1 in
+                let mask = UInt32(1) &<< UInt32(m) &- 1
+                for i in 0..<n { x[i] = UInt8(truncatingIfNeeded: (stored[i] &>> low) & mask) }
+                let gathered = x + n
+                keys.shiftRowsFirst.withUnsafeBufferPointer { s in
+                    forEachScrambledRow(x, keys: keys, into: gathered) { r in
+                        let base = w1 + r &* pitch, shift = Int(s[r])
+                        let wrapped = base + shift - columns
+                        for c in 0..<(columns - shift) { base[c &+ shift] = UInt8(truncatingIfNeeded: shuffle[Int(gathered[c])]) }
+                        for c in (columns - shift)..<columns { wrapped[c] = UInt8(truncatingIfNeeded: shuffle[Int(gathered[c])]) }
+                    }
                 }
             }
         }
-        shearColumnsAndTurn(UnsafeBufferPointer(output), keys: keys, temporary: temporary, into: result)
+        output.withMemoryRebound(to: UInt8.self) { w1 in
+            temporary.withMemoryRebound(to: UInt8.self) { w2 in
+                shearColumnsAndTurn(UnsafeBufferPointer(w1), keys: keys, temporary: w2, into: result)
+            }
+        }
     }
 
     /// Decryption, the inverse of `scrambleAndShuffleDirect` (`keys` holds the inverse permutations, `valueShuffle`
@@ -124,29 +131,35 @@ extension QKDHybridStages {
         into values: UnsafeMutableBufferPointer<UInt32>, low: UInt32
     ) {
         let rows = keys.rows, columns = keys.columns, pitch = keys.shearPitch
-        // w1 into `temporary`.
-        unturnAndUnshearColumns(UnsafeBufferPointer(input), keys: keys, scratch: other, into: temporary)
-        guard let planeStart = input.baseAddress, let w1 = temporary.baseAddress, let shuffle = valueShuffle.baseAddress,
+        // w1 into `temporary`, as bytes (w2 in `other`, also bytes).
+        other.withMemoryRebound(to: UInt8.self) { w2 in
+            temporary.withMemoryRebound(to: UInt8.self) { w1 in
+                unturnAndUnshearColumns(UnsafeBufferPointer(input), keys: keys, scratch: w2, into: w1)
+            }
+        }
+        guard let planeStart = input.baseAddress, let w1Start = temporary.baseAddress, let shuffle = valueShuffle.baseAddress,
               let stored = values.baseAddress else { return }
         // y as a byte plane over `input`'s first half, then one gathered byte row after it.
         let n = rows &* columns
-        planeStart.withMemoryRebound(to: UInt8.self, capacity: n &+ columns) { y in
-            // y: the first shear undone and S^−1, row by row.
-            keys.shiftRowsFirst.withUnsafeBufferPointer { s in
-                for r in 0..<rows {
-                    let shift = Int(s[r])
-                    let source = w1 + r &* pitch + shift, wrapped = source - columns
-                    let destination = y + r &* columns
-                    for c in 0..<(columns - shift) { destination[c] = UInt8(truncatingIfNeeded: shuffle[Int(source[c])]) }
-                    for c in (columns - shift)..<columns { destination[c] = UInt8(truncatingIfNeeded: shuffle[Int(wrapped[c])]) }
+        w1Start.withMemoryRebound(to: UInt8.self, capacity: rows &* pitch) { w1 in
+            planeStart.withMemoryRebound(to: UInt8.self, capacity: n &+ columns) { y in
+                // y: the first shear undone and S^−1, row by row.
+                keys.shiftRowsFirst.withUnsafeBufferPointer { s in
+                    for r in 0..<rows {
+                        let shift = Int(s[r])
+                        let source = w1 + r &* pitch + shift, wrapped = source - columns
+                        let destination = y + r &* columns
+                        for c in 0..<(columns - shift) { destination[c] = UInt8(truncatingIfNeeded: shuffle[Int(source[c])]) }
+                        for c in (columns - shift)..<columns { destination[c] = UInt8(truncatingIfNeeded: shuffle[Int(wrapped[c])]) }
+                    }
                 }
-            }
-            // x by gathering with the inverse permutations, written into the top m bits of the stored values.
-            let gathered = y + n
-            let lowMask = (UInt32(1) << low) &- 1
-            forEachScrambledRow(y, keys: keys, into: gathered) { r in
-                let out = stored + r &* columns
-                for c in 0..<columns { out[c] = (out[c] & lowMask) | (UInt32(gathered[c]) &<< low) }
+                // x by gathering with the inverse permutations, written into the top m bits of the stored values.
+                let gathered = y + n
+                let lowMask = (UInt32(1) << low) &- 1
+                forEachScrambledRow(y, keys: keys, into: gathered) { r in
+                    let out = stored + r &* columns
+                    for c in 0..<columns { out[c] = (out[c] & lowMask) | (UInt32(gathered[c]) &<< low) }
+                }
             }
         }
     }

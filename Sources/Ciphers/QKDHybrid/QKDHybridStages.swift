@@ -130,15 +130,15 @@ enum QKDHybridStages {
     /// wrap test per column), instead of a modulo and a multiplication per value.
     @inline(__always)
     static func forEachShearedRow(
-        rows: Int, columns: Int, pitch: Int, shifts t: UnsafeBufferPointer<Int32>, direction: Int,
+        rows: Int, columns: Int, pitch: Int, shifts t: UnsafeBufferPointer<Int32>, direction: Int, strip: Int = shearStrip,
         _ body: (_ r: Int, _ c0: Int, _ width: Int, _ offsets: UnsafeMutablePointer<Int>) -> Void
     ) {
         let total = rows &* pitch
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: shearStrip) { buffer in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: strip) { buffer in
             guard let offsets = buffer.baseAddress else { return }
             var c0 = 0
             while c0 < columns {
-                let width = min(shearStrip, columns &- c0)
+                let width = min(strip, columns &- c0)
                 for j in 0..<width {
                     var row = direction &* Int(t[c0 &+ j])
                     if row < 0 { row &+= rows }
@@ -157,13 +157,20 @@ enum QKDHybridStages {
         }
     }
 
+    /// Columns per strip for w1 and w2 of element type `Word`: one 64-byte line of each row (32 UInt16, 64 UInt8).
+    @inline(__always)
+    static func shearStrip<Word>(of _: Word.Type) -> Int { shearStrip &* 2 / MemoryLayout<Word>.stride }
+
     /// Column shear then (row shear + dihedral map): z[dihedral(r, (c + u[r]) mod C)] = w1[(r − t[c]) mod R, c].
     /// `input`, `temporary` and `output` are three different planes; `input` (w1) and `temporary` (w2) have the
-    /// row pitch `keys.shearPitch`, `output` (z) is dense.
-    static func shearColumnsAndTurn(
-        _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
-        temporary: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
+    /// row pitch `keys.shearPitch`, `output` (z) is dense. w1 and w2 are bytes on the direct path (m ≤ 8), so that
+    /// a strip's line in each row holds 64 columns: at 4096 rows the strips' reads and writes miss the caches, and
+    /// byte planes halve the lines they move.
+    static func shearColumnsAndTurn<Word: FixedWidthInteger & UnsignedInteger>(
+        _ input: UnsafeBufferPointer<Word>, keys: borrowing QKDHybridPlaneKeys,
+        temporary: UnsafeMutableBufferPointer<Word>, into output: UnsafeMutableBufferPointer<UInt16>
     ) {
+        let strip = shearStrip(of: Word.self)
         let rows = keys.rows, columns = keys.columns, pitch = keys.shearPitch
         let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
         keys.shiftColumns.withUnsafeBufferPointer { t in
@@ -171,18 +178,18 @@ enum QKDHybridStages {
                 if columnStep == 1 || columnStep == -1 {
                     // Rows of z are rows of w2; within a strip the row shear by u[r] wraps at most once, so the
                     // strip's values go to two runs of consecutive positions.
-                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1, strip: strip) { r, c0, width, offsets in
                         let shift = Int(u[r])
                         let split = min(width, max(0, columns &- shift &- c0))
                         let first = base &+ rowStep &* r &+ columnStep &* (c0 &+ shift)
                         let second = first &- columnStep &* columns
-                        for j in 0..<split { output[first &+ columnStep &* j] = input[offsets[j]] }
-                        for j in split..<width { output[second &+ columnStep &* j] = input[offsets[j]] }
+                        for j in 0..<split { output[first &+ columnStep &* j] = UInt16(truncatingIfNeeded: input[offsets[j]]) }
+                        for j in split..<width { output[second &+ columnStep &* j] = UInt16(truncatingIfNeeded: input[offsets[j]]) }
                     }
                 } else {
                     // Transposed: w2 first (strips, as above), then bands of 32 rows column by column, so that
                     // each write run is 32 consecutive values of z and the 32 rows being read stay in L1.
-                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1, strip: strip) { r, c0, width, offsets in
                         let row = r &* pitch &+ c0
                         for j in 0..<width { temporary[row &+ j] = input[offsets[j]] }
                     }
@@ -194,7 +201,7 @@ enum QKDHybridStages {
                             for r in r0..<r1 {
                                 var c = c2 &- Int(u[r])
                                 if c < 0 { c &+= columns }
-                                output[destination &+ rowStep &* r] = temporary[r &* pitch &+ c]
+                                output[destination &+ rowStep &* r] = UInt16(truncatingIfNeeded: temporary[r &* pitch &+ c])
                             }
                         }
                         r0 = r1
@@ -206,22 +213,23 @@ enum QKDHybridStages {
 
     /// Inverse of `shearColumnsAndTurn`: w1 into `output` from z in `input`; three different planes, `scratch` (w2)
     /// and `output` at the row pitch `keys.shearPitch`.
-    static func unturnAndUnshearColumns(
+    static func unturnAndUnshearColumns<Word: FixedWidthInteger & UnsignedInteger>(
         _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
-        scratch: UnsafeMutableBufferPointer<UInt16>, into output: UnsafeMutableBufferPointer<UInt16>
+        scratch: UnsafeMutableBufferPointer<Word>, into output: UnsafeMutableBufferPointer<Word>
     ) {
+        let strip = shearStrip(of: Word.self)
         let rows = keys.rows, columns = keys.columns, pitch = keys.shearPitch
         let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
         keys.shiftColumns.withUnsafeBufferPointer { t in
             keys.shiftRowsSecond.withUnsafeBufferPointer { u in
                 if columnStep == 1 || columnStep == -1 {
-                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1, strip: strip) { r, c0, width, offsets in
                         let shift = Int(u[r])
                         let split = min(width, max(0, columns &- shift &- c0))
                         let first = base &+ rowStep &* r &+ columnStep &* (c0 &+ shift)
                         let second = first &- columnStep &* columns
-                        for j in 0..<split { output[offsets[j]] = input[first &+ columnStep &* j] }
-                        for j in split..<width { output[offsets[j]] = input[second &+ columnStep &* j] }
+                        for j in 0..<split { output[offsets[j]] = Word(truncatingIfNeeded: input[first &+ columnStep &* j]) }
+                        for j in split..<width { output[offsets[j]] = Word(truncatingIfNeeded: input[second &+ columnStep &* j]) }
                     }
                 } else {
                     // w2 into `scratch` (bands of 32 rows, column by column), then the column shear into `output`.
@@ -233,12 +241,12 @@ enum QKDHybridStages {
                             for r in r0..<r1 {
                                 var c = c2 &- Int(u[r])
                                 if c < 0 { c &+= columns }
-                                scratch[r &* pitch &+ c] = input[source &+ rowStep &* r]
+                                scratch[r &* pitch &+ c] = Word(truncatingIfNeeded: input[source &+ rowStep &* r])
                             }
                         }
                         r0 = r1
                     }
-                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: 1) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: 1, strip: strip) { r, c0, width, offsets in
                         let row = r &* pitch &+ c0
                         for j in 0..<width { output[row &+ j] = scratch[offsets[j]] }
                     }
