@@ -249,7 +249,7 @@ public struct CipherBenchmark: Sendable {
         }))
         rows.append(StageRow(stage: "Haar columns + modulation + T + store", nanosecondsPerPixel: best {
             tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
-                QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(a), keys: keys, table: table, into: values, low: low)
+                QKDHybridStages.columnsSubstituteAndStore(a, keys: keys, table: table, into: values, low: low)
             }
         }))
         return rows

@@ -297,7 +297,7 @@ struct QKDHybridEngine: Sendable {
             QKDHybridStages.waveletRowsEncrypt(scratch.a, keys: keys)
         }
         tables.mobiusThenPolynomial.withUnsafeBufferPointer { table in
-            QKDHybridStages.columnsSubstituteAndStore(UnsafeBufferPointer(scratch.a), keys: keys, table: table, into: values, low: low)
+            QKDHybridStages.columnsSubstituteAndStore(scratch.a, keys: keys, table: table, into: values, low: low)
         }
     }
 

@@ -776,80 +776,89 @@ enum QKDHybridStages {
 
     // MARK: Vertical Haar + modulation + diffusion 4 + 5 (Möbius then polynomial, one table) + output
 
-    /// For every pair of rows (2j, 2j + 1), per column: d = x1 − x0, s = x0 + (d >> 1); then v ← λ_b · v + ω_b with
-    /// b = 2 · (r & 1) + (c & 1) for every value (an odd last row is only modulated); then v ← T[v]; then the
-    /// value is written into the top m bits of its stored value (`low` = n − m bits below are kept).
-    static func columnsSubstituteAndStore(
-        _ v: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys, table: UnsafeBufferPointer<UInt16>,
-        into values: UnsafeMutableBufferPointer<UInt32>, low: UInt32
+    /// Per-column copies of the four subband pairs (λ_b, ω_b) as 16-bit words, laid out as four rows of `columns`:
+    /// top-row multipliers, top-row offsets, bottom-row multipliers, bottom-row offsets (column parity chooses
+    /// b's low bit). With them the vertical Haar half and the modulation are one element-wise 16-bit loop that
+    /// the compiler vectorises; the 16-bit products are exact because only their low m ≤ 16 bits are kept.
+    @inline(__always)
+    static func withSubbandColumns(
+        _ keys: borrowing QKDHybridPlaneKeys,
+        _ body: (_ mt: UnsafePointer<UInt16>, _ ot: UnsafePointer<UInt16>, _ mb: UnsafePointer<UInt16>, _ ob: UnsafePointer<UInt16>) -> Void
     ) {
-        guard let v = v.baseAddress, let t = table.baseAddress, let out = values.baseAddress else { return }
-        let rows = keys.rows, columns = keys.columns, mask = UInt32((1 << keys.m) - 1)
-        let lowMask = (UInt32(1) << low) &- 1
+        let columns = keys.columns
         let (m0, m1, m2, m3) = keys.subbandMultipliers
         let (o0, o1, o2, o3) = keys.subbandOffsets
-        @inline(__always) func store(_ i: Int, _ x: UInt32) {
-            out[i] = (out[i] & lowMask) | (UInt32(t[Int(x)]) << low)
-        }
-        @inline(__always) func pair(_ top: Int, _ bottom: Int, _ mt: UInt32, _ ot: UInt32, _ mb: UInt32, _ ob: UInt32) {
-            let x0 = UInt32(v[top]), x1 = UInt32(v[bottom])
-            let d = (x1 &- x0) & mask
-            let s = (x0 &+ (d >> 1)) & mask
-            store(top, (s &* mt &+ ot) & mask)
-            store(bottom, (d &* mb &+ ob) & mask)
-        }
-        for j in 0..<(rows / 2) {
-            let top = 2 * j * columns, bottom = top + columns
-            var c = 0
-            while c + 1 < columns {
-                pair(top + c, bottom + c, m0, o0, m2, o2)
-                pair(top + c + 1, bottom + c + 1, m1, o1, m3, o3)
-                c += 2
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 4 &* columns) { buffer in
+            guard let p = buffer.baseAddress else { return }
+            for (k, (even, odd)) in [(m0, m1), (o0, o1), (m2, m3), (o2, o3)].enumerated() {
+                let row = p + k &* columns
+                for c in 0..<columns { row[c] = UInt16(truncatingIfNeeded: c & 1 == 0 ? even : odd) }
             }
-            if c < columns { pair(top + c, bottom + c, m0, o0, m2, o2) }
+            body(p, p + columns, p + 2 &* columns, p + 3 &* columns)
         }
-        if rows % 2 == 1 {
-            let row = (rows - 1) * columns
-            for c in 0..<columns {
-                let (mu, omega) = c & 1 == 0 ? (m0, o0) : (m1, o1)
-                store(row + c, (UInt32(v[row + c]) &* mu &+ omega) & mask)
+    }
+
+    /// For every pair of rows (2j, 2j + 1), per column: d = x1 − x0, s = x0 + (d >> 1); then v ← λ_b · v + ω_b with
+    /// b = 2 · (r & 1) + (c & 1) for every value (an odd last row is only modulated); then v ← T[v]; then the
+    /// value is written into the top m bits of its stored value (`low` = n − m bits below are kept). `v` is
+    /// overwritten. Per pair of rows, three loops: the Haar half and the modulation (vector), T (one table load
+    /// per value, the only scalar part) and the store (vector), instead of one scalar loop doing all of it.
+    static func columnsSubstituteAndStore(
+        _ input: UnsafeMutableBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys, table: UnsafeBufferPointer<UInt16>,
+        into values: UnsafeMutableBufferPointer<UInt32>, low: UInt32
+    ) {
+        guard let v = input.baseAddress, let t = table.baseAddress, let out = values.baseAddress else { return }
+        let rows = keys.rows, columns = keys.columns
+        let mask = UInt16(truncatingIfNeeded: (1 << keys.m) - 1)
+        let lowMask = (UInt32(1) << low) &- 1
+        withSubbandColumns(keys) { mt, ot, mb, ob in
+            for j in 0..<(rows / 2) {
+                let top = v + 2 &* j &* columns, bottom = top + columns
+                for c in 0..<columns {
+                    let x0 = top[c], x1 = bottom[c]
+                    let d = (x1 &- x0) & mask
+                    let s = (x0 &+ (d &>> 1)) & mask
+                    top[c] = (s &* mt[c] &+ ot[c]) & mask
+                    bottom[c] = (d &* mb[c] &+ ob[c]) & mask
+                }
+                for i in 0..<(2 &* columns) { top[i] = t[Int(top[i])] }
+                let stored = out + 2 &* j &* columns
+                for i in 0..<(2 &* columns) { stored[i] = (stored[i] & lowMask) | (UInt32(top[i]) &<< low) }
+            }
+            if rows % 2 == 1 {
+                let row = v + (rows - 1) &* columns, stored = out + (rows - 1) &* columns
+                for c in 0..<columns { row[c] = t[Int((row[c] &* mt[c] &+ ot[c]) & mask)] }
+                for c in 0..<columns { stored[c] = (stored[c] & lowMask) | (UInt32(row[c]) &<< low) }
             }
         }
     }
 
     /// Inverse of `columnsSubstituteAndStore`: reads the top m bits of each stored value, applies T^−1 (`table`),
-    /// undoes the modulation (`keys` holds the inverse multipliers) and the vertical Haar half, into `v`.
+    /// undoes the modulation (`keys` holds the inverse multipliers) and the vertical Haar half, into `v`. Per pair
+    /// of rows: the loads through T^−1 (scalar), then the rest as one vector loop.
     static func loadSubstituteAndColumnsDecrypt(
         _ values: UnsafeBufferPointer<UInt32>, low: UInt32, table: UnsafeBufferPointer<UInt16>,
-        keys: borrowing QKDHybridPlaneKeys, into v: UnsafeMutableBufferPointer<UInt16>
+        keys: borrowing QKDHybridPlaneKeys, into output: UnsafeMutableBufferPointer<UInt16>
     ) {
-        guard let v = v.baseAddress, let t = table.baseAddress, let input = values.baseAddress else { return }
-        let rows = keys.rows, columns = keys.columns, mask = UInt32((1 << keys.m) - 1)
-        let (m0, m1, m2, m3) = keys.subbandMultipliers
-        let (o0, o1, o2, o3) = keys.subbandOffsets
-        @inline(__always) func load(_ i: Int) -> UInt32 { UInt32(t[Int((input[i] >> low) & mask)]) }
-        @inline(__always) func pair(_ top: Int, _ bottom: Int, _ mt: UInt32, _ ot: UInt32, _ mb: UInt32, _ ob: UInt32) {
-            let s = ((load(top) &- ot) &* mt) & mask
-            let d = ((load(bottom) &- ob) &* mb) & mask
-            let x0 = (s &- (d >> 1)) & mask
-            v[top] = UInt16(truncatingIfNeeded: x0)
-            v[bottom] = UInt16(truncatingIfNeeded: (d &+ x0) & mask)
-        }
-        for j in 0..<(rows / 2) {
-            let top = 2 * j * columns, bottom = top + columns
-            var c = 0
-            while c + 1 < columns {
-                pair(top + c, bottom + c, m0, o0, m2, o2)
-                pair(top + c + 1, bottom + c + 1, m1, o1, m3, o3)
-                c += 2
+        guard let v = output.baseAddress, let t = table.baseAddress, let input = values.baseAddress else { return }
+        let rows = keys.rows, columns = keys.columns
+        let mask = UInt16(truncatingIfNeeded: (1 << keys.m) - 1), mask32 = UInt32(mask)
+        withSubbandColumns(keys) { mt, ot, mb, ob in
+            for j in 0..<(rows / 2) {
+                let top = v + 2 &* j &* columns, bottom = top + columns
+                let stored = input + 2 &* j &* columns
+                for i in 0..<(2 &* columns) { top[i] = t[Int((stored[i] &>> low) & mask32)] }
+                for c in 0..<columns {
+                    let s = ((top[c] &- ot[c]) &* mt[c]) & mask
+                    let d = ((bottom[c] &- ob[c]) &* mb[c]) & mask
+                    let x0 = (s &- (d &>> 1)) & mask
+                    top[c] = x0
+                    bottom[c] = (d &+ x0) & mask
+                }
             }
-            if c < columns { pair(top + c, bottom + c, m0, o0, m2, o2) }
-        }
-        if rows % 2 == 1 {
-            let row = (rows - 1) * columns
-            for c in 0..<columns {
-                let (mu, omega) = c & 1 == 0 ? (m0, o0) : (m1, o1)
-                v[row + c] = UInt16(truncatingIfNeeded: ((load(row + c) &- omega) &* mu) & mask)
+            if rows % 2 == 1 {
+                let row = v + (rows - 1) &* columns, stored = input + (rows - 1) &* columns
+                for c in 0..<columns { row[c] = ((t[Int((stored[c] &>> low) & mask32)] &- ot[c]) &* mt[c]) & mask }
             }
         }
     }
