@@ -127,14 +127,16 @@ enum QKDHybridStages {
     /// Runs `body(r, c0, width, offsets)` for each strip of `shearStrip` columns and each row r in turn; `offsets[j]`
     /// is the plane index of row (r + direction · t[c0 + j]) mod R, column c0 + j — the row a column shear by
     /// t reads (direction −1) or writes back (+1). The offsets move down one row per call (one add and one
-    /// wrap test per column), instead of a modulo and a multiplication per value.
+    /// wrap test per column), instead of a modulo and a multiplication per value. `Offset` is Int32 wherever the
+    /// plane allows it (`fitsInt32Offsets`): the offsets' update then vectorises (x86-64's baseline has no 64-bit
+    /// vector compare), which took the column shear from 0.65 to 0.44 ns/px at 512 × 512.
     @inline(__always)
-    static func forEachShearedRow(
+    static func forEachShearedRow<Offset: FixedWidthInteger & SignedInteger>(
         rows: Int, columns: Int, pitch: Int, shifts t: UnsafeBufferPointer<Int32>, direction: Int, strip: Int = shearStrip,
-        _ body: (_ r: Int, _ c0: Int, _ width: Int, _ offsets: UnsafeMutablePointer<Int>) -> Void
+        offset _: Offset.Type, _ body: (_ r: Int, _ c0: Int, _ width: Int, _ offsets: UnsafeMutablePointer<Offset>) -> Void
     ) {
-        let total = rows &* pitch
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: strip) { buffer in
+        let total = Offset(truncatingIfNeeded: rows &* pitch), step = Offset(truncatingIfNeeded: pitch)
+        withUnsafeTemporaryAllocation(of: Offset.self, capacity: strip) { buffer in
             guard let offsets = buffer.baseAddress else { return }
             var c0 = 0
             while c0 < columns {
@@ -142,12 +144,12 @@ enum QKDHybridStages {
                 for j in 0..<width {
                     var row = direction &* Int(t[c0 &+ j])
                     if row < 0 { row &+= rows }
-                    offsets[j] = row &* pitch &+ c0 &+ j
+                    offsets[j] = Offset(truncatingIfNeeded: row &* pitch &+ c0 &+ j)
                 }
                 for r in 0..<rows {
                     body(r, c0, width, offsets)
                     for j in 0..<width {
-                        var next = offsets[j] &+ pitch
+                        var next = offsets[j] &+ step
                         if next >= total { next &-= total }
                         offsets[j] = next
                     }
@@ -155,6 +157,13 @@ enum QKDHybridStages {
                 c0 &+= width
             }
         }
+    }
+
+    /// Whether the strips' offsets into a plane of rows × `pitch` values fit an Int32, including the one-row step
+    /// past the end before a wrap (all but planes of about 2^31 values and more).
+    static func fitsInt32Offsets(rows: Int, pitch: Int) -> Bool {
+        let (extent, overflow) = (rows &+ 1).multipliedReportingOverflow(by: pitch)
+        return !overflow && extent <= Int(Int32.max)
     }
 
     /// Columns per strip for w1 and w2 of element type `Word`: one 64-byte line of each row (32 UInt16, 64 UInt8).
@@ -170,6 +179,17 @@ enum QKDHybridStages {
         _ input: UnsafeBufferPointer<Word>, keys: borrowing QKDHybridPlaneKeys,
         temporary: UnsafeMutableBufferPointer<Word>, into output: UnsafeMutableBufferPointer<UInt16>
     ) {
+        if fitsInt32Offsets(rows: keys.rows, pitch: keys.shearPitch) {
+            shearColumnsAndTurn(input, keys: keys, temporary: temporary, into: output, offset: Int32.self)
+        } else {
+            shearColumnsAndTurn(input, keys: keys, temporary: temporary, into: output, offset: Int.self)
+        }
+    }
+
+    static func shearColumnsAndTurn<Word: FixedWidthInteger & UnsignedInteger, Offset: FixedWidthInteger & SignedInteger>(
+        _ input: UnsafeBufferPointer<Word>, keys: borrowing QKDHybridPlaneKeys,
+        temporary: UnsafeMutableBufferPointer<Word>, into output: UnsafeMutableBufferPointer<UInt16>, offset: Offset.Type
+    ) {
         let strip = shearStrip(of: Word.self)
         let rows = keys.rows, columns = keys.columns, pitch = keys.shearPitch
         let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
@@ -178,20 +198,20 @@ enum QKDHybridStages {
                 if columnStep == 1 || columnStep == -1 {
                     // Rows of z are rows of w2; within a strip the row shear by u[r] wraps at most once, so the
                     // strip's values go to two runs of consecutive positions.
-                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1, strip: strip) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1, strip: strip, offset: offset) { r, c0, width, offsets in
                         let shift = Int(u[r])
                         let split = min(width, max(0, columns &- shift &- c0))
                         let first = base &+ rowStep &* r &+ columnStep &* (c0 &+ shift)
                         let second = first &- columnStep &* columns
-                        for j in 0..<split { output[first &+ columnStep &* j] = UInt16(truncatingIfNeeded: input[offsets[j]]) }
-                        for j in split..<width { output[second &+ columnStep &* j] = UInt16(truncatingIfNeeded: input[offsets[j]]) }
+                        for j in 0..<split { output[first &+ columnStep &* j] = UInt16(truncatingIfNeeded: input[Int(offsets[j])]) }
+                        for j in split..<width { output[second &+ columnStep &* j] = UInt16(truncatingIfNeeded: input[Int(offsets[j])]) }
                     }
                 } else {
                     // Transposed: w2 first (strips, as above), then bands of 32 rows column by column, so that
                     // each write run is 32 consecutive values of z and the 32 rows being read stay in L1.
-                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1, strip: strip) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1, strip: strip, offset: offset) { r, c0, width, offsets in
                         let row = r &* pitch &+ c0
-                        for j in 0..<width { temporary[row &+ j] = input[offsets[j]] }
+                        for j in 0..<width { temporary[row &+ j] = input[Int(offsets[j])] }
                     }
                     var r0 = 0
                     while r0 < rows {
@@ -217,19 +237,30 @@ enum QKDHybridStages {
         _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
         scratch: UnsafeMutableBufferPointer<Word>, into output: UnsafeMutableBufferPointer<Word>
     ) {
+        if fitsInt32Offsets(rows: keys.rows, pitch: keys.shearPitch) {
+            unturnAndUnshearColumns(input, keys: keys, scratch: scratch, into: output, offset: Int32.self)
+        } else {
+            unturnAndUnshearColumns(input, keys: keys, scratch: scratch, into: output, offset: Int.self)
+        }
+    }
+
+    static func unturnAndUnshearColumns<Word: FixedWidthInteger & UnsignedInteger, Offset: FixedWidthInteger & SignedInteger>(
+        _ input: UnsafeBufferPointer<UInt16>, keys: borrowing QKDHybridPlaneKeys,
+        scratch: UnsafeMutableBufferPointer<Word>, into output: UnsafeMutableBufferPointer<Word>, offset: Offset.Type
+    ) {
         let strip = shearStrip(of: Word.self)
         let rows = keys.rows, columns = keys.columns, pitch = keys.shearPitch
         let base = keys.dihedralBase, rowStep = keys.dihedralRowStep, columnStep = keys.dihedralColumnStep
         keys.shiftColumns.withUnsafeBufferPointer { t in
             keys.shiftRowsSecond.withUnsafeBufferPointer { u in
                 if columnStep == 1 || columnStep == -1 {
-                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1, strip: strip) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: -1, strip: strip, offset: offset) { r, c0, width, offsets in
                         let shift = Int(u[r])
                         let split = min(width, max(0, columns &- shift &- c0))
                         let first = base &+ rowStep &* r &+ columnStep &* (c0 &+ shift)
                         let second = first &- columnStep &* columns
-                        for j in 0..<split { output[offsets[j]] = Word(truncatingIfNeeded: input[first &+ columnStep &* j]) }
-                        for j in split..<width { output[offsets[j]] = Word(truncatingIfNeeded: input[second &+ columnStep &* j]) }
+                        for j in 0..<split { output[Int(offsets[j])] = Word(truncatingIfNeeded: input[first &+ columnStep &* j]) }
+                        for j in split..<width { output[Int(offsets[j])] = Word(truncatingIfNeeded: input[second &+ columnStep &* j]) }
                     }
                 } else {
                     // w2 into `scratch` (bands of 32 rows, column by column), then the column shear into `output`.
@@ -246,9 +277,9 @@ enum QKDHybridStages {
                         }
                         r0 = r1
                     }
-                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: 1, strip: strip) { r, c0, width, offsets in
+                    forEachShearedRow(rows: rows, columns: columns, pitch: pitch, shifts: t, direction: 1, strip: strip, offset: offset) { r, c0, width, offsets in
                         let row = r &* pitch &+ c0
-                        for j in 0..<width { output[row &+ j] = scratch[offsets[j]] }
+                        for j in 0..<width { output[row &+ j] = scratch[Int(offsets[j])] }
                     }
                 }
             }
