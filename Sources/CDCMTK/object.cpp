@@ -4,6 +4,8 @@
 #include <dcmtk/dcmdata/dccodec.h>
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcostrmb.h>
+#include <dcmtk/dcmdata/dcostrmf.h>
+#include <dcmtk/dcmdata/dcwcache.h>
 #include <dcmtk/dcmdata/dcrlerp.h>
 #include <dcmtk/dcmjpeg/djrplol.h>
 #include <dcmtk/dcmjpls/djrparam.h>
@@ -205,18 +207,45 @@ extern "C" int cdcmtk_object_save_file(cdcmtk_object *object, const char *path, 
         if (status != CDCMTK_OK) return status;
         status = prepareForWriting(object, target, error);
         if (status != CDCMTK_OK) return status;
-        OFCondition condition = object->file.saveFile(OFFilename(path), target, EET_ExplicitLength, EGL_recalcGL,
-                                                      EPD_noChange, 0, 0, EWM_updateMeta);
-        restoreNative(object, target);
-        if (condition.bad()) return failCondition(error, CDCMTK_WRITE_FAILED, "writing the file failed; check the directory exists and is writable", condition);
-        if (do_fsync) {
-            int descriptor = open(path, O_RDONLY);
-            if (descriptor < 0 || fsync(descriptor) != 0) {
-                if (descriptor >= 0) close(descriptor);
-                return fail(error, CDCMTK_WRITE_FAILED, std::string("fsync of the written file failed: ") + strerror(errno));
-            }
-            close(descriptor);
+        // What DcmFileFormat::saveFile writes, with one difference: a file that exists already (a recycled spool
+        // file, an earlier output) is overwritten in place and cut to the new length at the end, where saveFile's
+        // fopen("wb") truncates it first and so frees its page-cache pages and disk blocks only to allocate new
+        // ones (docs/gateway.md, "Spool files overwritten in place").
+        const int descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        const int kept = descriptor >= 0 ? dup(descriptor) : -1;  // for the length and the fsync
+        FILE *stdio = kept >= 0 ? fdopen(descriptor, "w") : nullptr;  // fdopen never truncates
+        if (stdio == nullptr) {
+            const int code = errno;
+            if (descriptor >= 0) close(descriptor);
+            if (kept >= 0) close(kept);
+            restoreNative(object, target);
+            return fail(error, CDCMTK_WRITE_FAILED, std::string("cannot open the file for writing (") + strerror(code) +
+                                                        "); check the directory exists and is writable");
         }
+        OFCondition condition;
+        offile_off_t length = 0;
+        {
+            DcmOutputFileStream stream(stdio);  // closes `stdio` (not `kept`) when it goes
+            DcmWriteCache cache;
+            object->file.transferInit();
+            condition = object->file.write(stream, target, EET_ExplicitLength, &cache, EGL_recalcGL, EPD_noChange, 0, 0, 0,
+                                           EWM_updateMeta);
+            object->file.transferEnd();
+            stream.flush();
+            length = stream.tell();
+            if (condition.good() && !stream.good()) condition = stream.status();
+        }
+        restoreNative(object, target);
+        if (condition.bad()) {
+            close(kept);
+            return failCondition(error, CDCMTK_WRITE_FAILED, "writing the file failed; check the directory exists and is writable", condition);
+        }
+        if (ftruncate(kept, off_t(length)) != 0 || (do_fsync && fsync(kept) != 0)) {
+            const int code = errno;
+            close(kept);
+            return fail(error, CDCMTK_WRITE_FAILED, std::string("finishing the written file failed: ") + strerror(code));
+        }
+        close(kept);
         return CDCMTK_OK;
     });
 }

@@ -158,7 +158,7 @@ public final class RelayNode: Service, Sendable {
             for _ in 0..<configuration.workers {
                 group.addTask { [self] in await workerLoop() }
             }
-            group.addTask { [self] in await housekeepingLoop() }
+            group.addTask { [self] in await housekeepingLoop(slots: slots) }
             group.addTask { [self] in
                 // Stop intake first; in-flight associations finish (their objects are committed or refused).
                 try? await gracefulShutdown()
@@ -579,9 +579,10 @@ public final class RelayNode: Service, Sendable {
     // MARK: Housekeeping
 
     /// Every second (or sooner when a sender rings after finishing objects, but at most every 0.2 s): queue
-    /// depth metrics, and the files of delivered objects past their retention deleted after a durable commit.
-    /// One fsync per sweep instead of one per delivery.
-    func housekeepingLoop() async {
+    /// depth metrics, the files of delivered objects past their retention deleted after a durable commit (one
+    /// fsync per sweep instead of one per delivery), and recycled files that kept an object's bytes longer than
+    /// their hold emptied (`RecycledFiles`), in `free/` and in the slots made of them.
+    func housekeepingLoop(slots: SpoolSlots) async {
         var lastMetrics = ContinuousClock.now - .seconds(2)
         while !stopping.isSet {
             let seen = sweepBell.current
@@ -592,6 +593,8 @@ public final class RelayNode: Service, Sendable {
                 }
             }
             sweepDeliveredFiles()
+            configuration.spool.recycled.emptyStale()
+            slots.emptyStale()
             try? await Task.sleep(for: .milliseconds(200))
             await sweepBell.waitAsync(after: seen, timeout: 0.8)
         }

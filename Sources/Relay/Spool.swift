@@ -13,11 +13,12 @@ import Darwin
 /// ```
 /// <root>/incoming/    written by the SCP when no reserved file was ready; moved or deleted before the C-STORE-RSP
 /// <root>/received/    accepted objects, <id>.dcm, fsynced with their `AcceptanceMark` before Success (pass-through
-///                     objects are sent from here); also empty files created ahead for objects still to come
-///                     (`SpoolSlots`)
+///                     objects are sent from here); also files created ahead for objects still to come
+///                     (`SpoolSlots`: new and empty, or recycled)
 /// <root>/outbox/      processed objects ready to forward, <id>.dcm
 /// <root>/quarantine/  rejected input and objects that failed permanently, with a .txt reason beside each
-/// <root>/free/        emptied files of forgotten objects, kept to be used again (`RecycledFiles`)
+/// <root>/free/        files of forgotten objects, kept to be written over again (`RecycledFiles`; emptied
+///                     after a hold)
 /// <root>/queue.sqlite the queue (WAL)
 /// <root>/node.lock    flock held by the one node that serves this spool (`SpoolLock`)
 /// ```
@@ -84,57 +85,98 @@ public struct Spool: Sendable {
         recycled.adopt()
     }
 
-    /// Done with the file at `path` (a forgotten object's): emptied and kept in `free/` to be used again, or
-    /// deleted.
+    /// Done with the file at `path` (a forgotten object's): kept in `free/` to be written over by a later object
+    /// (emptied if none comes within the hold), or deleted.
     public func recycle(_ path: String) { recycled.recycle(path) }
 
-    /// Puts an emptied file at `path` (where nothing is) if one is waiting; false if none is.
+    /// Puts a recycled file at `path` (where nothing is) if one is waiting; false if none is. Its old bytes are
+    /// to be written over in place (the SCP's receive and `DicomObject.write` do).
     func takeRecycled(to path: String) -> Bool { recycled.take(to: path) }
 }
 
-/// Files the spool is done with, emptied and kept for the next object instead of deleted and created again.
+/// Files the spool is done with, kept for the next object instead of deleted and created again.
 ///
 /// Why: on ext4 every new file needs an inode, and without a journal (`find_inode_bit` → `recently_deleted`)
 /// each allocation first steps over every inode of its group deleted in the last 30 seconds, looking each one up
 /// in the buffer cache. A relay deletes two files per object and creates two, so the cost grows with the
 /// throughput: 18.6 % of a qkd-hybrid gateway's CPU was file creation in `bench-routing.sh` (c) on the CI's VM.
-/// A recycled file keeps its inode: renamed into `free/` (after being emptied and made 0600, so that no delivered
-/// bytes stay on disk and it can never look like an accepted object), and renamed back to where the next object
-/// is written, which then only truncates it. At most `limit` wait; beyond that files are deleted.
+/// A recycled file keeps its inode: made 0600 (so that it can never look like an accepted object) and renamed
+/// into `free/`, then renamed back to where the next object is written.
+///
+/// It keeps its bytes too, for at most `holdSeconds`: the next object is written over them in place and the
+/// file cut to its length (the storage SCP and `DicomObject.write` both write that way), so its page-cache
+/// pages and disk blocks are reused instead of freed and allocated again; writing and fsyncing a 512 KB file in
+/// place costs about half of writing it into an emptied one (docs/gateway.md, "Spool files overwritten in
+/// place"). A file that waits longer (the node went idle) is emptied by the housekeeping loop, and a restart
+/// empties whatever it adopts, so a delivered object's bytes do not stay in the spool. At most `limit` wait;
+/// beyond that files are deleted.
 final class RecycledFiles: Sendable {
     let directory: String
     let limit: Int
+    /// How long a waiting file may keep the bytes of the object it held before it is emptied.
+    let holdSeconds: Double
     private let waiting = Mutex(Waiting())
 
     private struct Waiting {
-        var names: [String] = []
+        var files: [WaitingFile] = []
         var counter: UInt64 = 0
     }
 
-    init(directory: String, limit: Int = 1024) {
-        self.directory = directory
-        self.limit = limit
+    private struct WaitingFile {
+        let path: String
+        /// When it was recycled; nil once it is empty.
+        var since: ContinuousClock.Instant?
     }
 
-    /// Takes the files a previous run left in `free/` (deleting what is over the limit or not emptied).
+    init(directory: String, limit: Int = 1024, holdSeconds: Double = 10) {
+        self.directory = directory
+        self.limit = limit
+        self.holdSeconds = holdSeconds
+    }
+
+    /// Takes the files a previous run left in `free/`, emptied (how long they waited is not known), and deletes
+    /// what is over the limit or not a regular file.
     func adopt() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var kept: [String] = []
+        var kept: [WaitingFile] = []
         for name in names {
             let path = directory + "/" + name
             var status = stat()
-            if kept.count < limit, stat(path, &status) == 0, status.st_size == 0, (status.st_mode & S_IFMT) == S_IFREG {
-                kept.append(path)
+            if kept.count < limit, lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_nlink == 1,
+               status.st_size == 0 || Self.empty(path) {
+                kept.append(WaitingFile(path: path, since: nil))
             } else {
                 unlink(path)
             }
         }
-        waiting.withLock { $0.names.append(contentsOf: kept) }
+        waiting.withLock { $0.files.append(contentsOf: kept) }
+    }
+
+    /// Empties the waiting files recycled more than `holdSeconds` ago (called by the housekeeping loop); a file
+    /// that cannot be emptied is deleted.
+    func emptyStale(now: ContinuousClock.Instant = .now) {
+        let stale = waiting.withLock { waiting -> [String] in
+            var paths: [String] = []
+            for index in waiting.files.indices {
+                guard let since = waiting.files[index].since, now - since >= .seconds(holdSeconds) else { continue }
+                waiting.files[index].since = nil
+                paths.append(waiting.files[index].path)
+            }
+            return paths
+        }
+        for path in stale where !Self.empty(path) { unlink(path) }
+    }
+
+    private static func empty(_ path: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return false }
+        close(descriptor)
+        return true
     }
 
     func recycle(_ path: String) {
         let name = waiting.withLock { waiting -> String? in
-            guard waiting.names.count < limit else { return nil }
+            guard waiting.files.count < limit else { return nil }
             waiting.counter &+= 1
             return "\(getpid())-\(waiting.counter)"
         }
@@ -149,22 +191,21 @@ final class RecycledFiles: Sendable {
         let alone = fstat(fd, &status) == 0 && status.st_nlink == 1 && (status.st_mode & S_IFMT) == S_IFREG
             && fchmod(fd, 0o600) == 0
         close(fd)
-        let emptied = alone ? open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW) : -1
-        guard emptied >= 0 else { unlink(path); return }
-        close(emptied)
-        guard rename(path, target) == 0 else {
+        guard alone, rename(path, target) == 0 else {
             unlink(path)
             return
         }
-        waiting.withLock { $0.names.append(target) }
+        waiting.withLock { $0.files.append(WaitingFile(path: target, since: .now)) }
     }
 
-    /// Renames a waiting file to `path` (where nothing may be). Checked again here, whatever put it in `free/`:
-    /// a file that is not empty, or that has another name too, is deleted instead of handed out.
+    /// Renames a waiting file to `path` (where nothing may be), the most recently recycled first (its pages are
+    /// the likeliest still cached). Checked again here, whatever put it in `free/`: a file that has another name
+    /// too, or is no longer a regular file, is deleted instead of handed out. Whoever takes it writes over its
+    /// old bytes and cuts it to the new length.
     func take(to path: String) -> Bool {
-        while let source = waiting.withLock({ $0.names.popLast() }) {
+        while let source = waiting.withLock({ $0.files.popLast()?.path }) {
             var status = stat()
-            if lstat(source, &status) == 0, status.st_nlink == 1, status.st_size == 0, (status.st_mode & S_IFMT) == S_IFREG,
+            if lstat(source, &status) == 0, status.st_nlink == 1, (status.st_mode & S_IFMT) == S_IFREG,
                rename(source, path) == 0 {
                 return true
             }

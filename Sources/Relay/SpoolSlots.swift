@@ -27,6 +27,8 @@ final class SpoolSlots: Sendable {
 
     private struct State {
         var ready: [Int64] = []
+        /// When the newest batch was made; the slots of a recycled file keep its old bytes until written over.
+        var madeAt: ContinuousClock.Instant?
         var next = 0                          // index of the next ready id; used ones are dropped per batch
         var making = false
         var retryAt: ContinuousClock.Instant?  // after a failed batch, the next one waits until then
@@ -64,6 +66,33 @@ final class SpoolSlots: Sendable {
         if start { maker.async { self.makeBatch() } }
     }
 
+    /// Empties the slots nobody took when the newest batch is older than the recycled files' hold (the node went
+    /// idle): a slot made from a recycled file holds that file's old bytes until an object is written over them.
+    /// The slots leave the ready list while they are emptied, so no association can take one meanwhile.
+    func emptyStale(now: ContinuousClock.Instant = .now) {
+        let hold = spool.recycled.holdSeconds
+        let stale = state.withLock { state -> [Int64] in
+            guard !state.making, let madeAt = state.madeAt, now - madeAt >= .seconds(hold) else { return [] }
+            state.madeAt = nil
+            let untaken = Array(state.ready[state.next...])
+            state.ready = []
+            state.next = 0
+            return untaken
+        }
+        guard !stale.isEmpty else { return }
+        var emptied: [Int64] = []
+        for id in stale {
+            let path = spool.receivedPath(id: id)
+            let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
+            if descriptor >= 0 { close(descriptor); emptied.append(id) } else { Durable.remove(path) }
+        }
+        state.withLock { state in
+            state.ready.removeFirst(state.next)
+            state.next = 0
+            state.ready.insert(contentsOf: emptied, at: 0)
+        }
+    }
+
     /// Deletes the slots nobody took (at shutdown, after the SCP has stopped), once a batch still being made
     /// is done.
     func discardUnused() {
@@ -81,6 +110,7 @@ final class SpoolSlots: Sendable {
             state.ready.removeFirst(state.next)
             state.next = 0
             state.ready.append(contentsOf: made)
+            if !made.isEmpty { state.madeAt = .now }
             state.making = false
             state.retryAt = made.isEmpty ? ContinuousClock.now + .seconds(5) : nil
         }

@@ -116,4 +116,29 @@ struct LibraryTests {
         #expect(reread.string(.transferSyntaxUID) == TransferSyntax.explicitVRLittleEndian.uid)
         #expect(throws: DicomError.self) { try object.write(to: URL(fileURLWithPath: "/nonexistent/dir/out.dcm")) }
     }
+
+    /// A file that exists (a recycled spool file, an earlier output) is written over in place and cut to the new
+    /// length: same inode, same mode, and exactly the bytes `serialized()` gives, none of the longer old file's
+    /// tail. A new file gets the same bytes.
+    @Test("write over a longer existing file in place")
+    func writeOverInPlace() throws {
+        let folder = try TestFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let object = try DicomObject(contentsOf: TestFiles.sharedSamples.appendingPathComponent("ct_small_s16_explicit.dcm"))
+        let expected = Data(try object.serialized(transferSyntax: .explicitVRLittleEndian))
+        let file = folder.appendingPathComponent("reused.dcm")
+        try Data(repeating: 0xEE, count: expected.count * 3 + 17).write(to: file)
+        #expect(chmod(file.path, 0o600) == 0)
+        var before = stat()
+        #expect(stat(file.path, &before) == 0)
+        try object.write(to: file, transferSyntax: .explicitVRLittleEndian, fsync: true)
+        var after = stat()
+        #expect(stat(file.path, &after) == 0)
+        #expect(after.st_ino == before.st_ino)
+        #expect(after.st_mode & 0o7777 == 0o600)
+        #expect(try Data(contentsOf: file) == expected)
+        let fresh = folder.appendingPathComponent("fresh.dcm")
+        try object.write(to: fresh, transferSyntax: .explicitVRLittleEndian)
+        #expect(try Data(contentsOf: fresh) == expected)
+    }
 }

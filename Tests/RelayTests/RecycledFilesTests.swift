@@ -5,8 +5,9 @@ import Glibc
 @testable import Relay
 import Testing
 
-/// Files of forgotten objects kept for reuse (`RecycledFiles`): what goes back into the spool must be empty,
-/// writable, and the only name of its inode, or two objects would be written into one file.
+/// Files of forgotten objects kept for reuse (`RecycledFiles`): what goes back into the spool must be writable,
+/// never look accepted, and be the only name of its inode, or two objects would be written into one file; the
+/// bytes it keeps for reuse in place go after the hold, and at a restart.
 @Suite("Recycled spool files")
 struct RecycledFilesTests {
     static func makeSpool() throws -> Spool {
@@ -26,7 +27,7 @@ struct RecycledFilesTests {
         return lstat(path, &status) == 0 ? status : nil
     }
 
-    @Test func aRecycledFileIsEmptiedAndReusedWithItsInode() throws {
+    @Test func aRecycledFileIsReusedWithItsInodeAndNeverLooksAccepted() throws {
         let spool = try Self.makeSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let delivered = spool.receivedPath(id: 7)
@@ -39,14 +40,13 @@ struct RecycledFilesTests {
         let waiting = try FileManager.default.contentsOfDirectory(atPath: spool.free.path)
         #expect(waiting.count == 1)
         let parked = try #require(Self.status(spool.free.path + "/" + waiting[0]))
-        #expect(parked.st_size == 0)
+        #expect(parked.st_size == 4096, "kept to be written over in place")
         #expect(parked.st_mode & 0o7777 == 0o600)
 
         let slot = spool.receivedPath(id: 8)
         #expect(spool.takeRecycled(to: slot))
         let reused = try #require(Self.status(slot))
         #expect(reused.st_ino == inode)
-        #expect(reused.st_size == 0)
         #expect(!AcceptanceMark.isPresent(slot))
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool.free.path).isEmpty)
         #expect(!spool.takeRecycled(to: spool.receivedPath(id: 9)))
@@ -65,9 +65,11 @@ struct RecycledFilesTests {
         #expect(Self.status(received) == nil)
         #expect(try Data(contentsOf: URL(fileURLWithPath: outbox)) == Data(bytes))
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool.free.path).isEmpty)
+        let inode = try #require(Self.status(outbox)).st_ino
         spool.recycle(outbox)
         #expect(spool.takeRecycled(to: spool.receivedPath(id: 4)))
-        #expect(Self.status(spool.receivedPath(id: 4))?.st_size == 0)
+        #expect(Self.status(spool.receivedPath(id: 4))?.st_ino == inode)
+        #expect(Self.status(spool.receivedPath(id: 4))?.st_nlink == 1)
     }
 
     /// The case that corrupted objects in the first version (no link checks): a decryptor with
@@ -100,10 +102,9 @@ struct RecycledFilesTests {
         let reused = try #require(Self.status(first))
         #expect(reused.st_ino == inode)
         #expect(reused.st_nlink == 1)
-        #expect(reused.st_size == 0)
     }
 
-    @Test func aWaitingFileThatGainedAContentOrANameIsDeletedNotHandedOut() throws {
+    @Test func aWaitingFileThatGainedANameOrIsNoLongerAFileIsDeletedNotHandedOut() throws {
         let spool = try Self.makeSpool()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         for id in Int64(1)...2 {
@@ -112,11 +113,31 @@ struct RecycledFilesTests {
         }
         let waiting = try FileManager.default.contentsOfDirectory(atPath: spool.free.path).sorted()
         #expect(waiting.count == 2)
-        try Self.write([9], to: spool.free.path + "/" + waiting[0])
+        #expect(unlink(spool.free.path + "/" + waiting[0]) == 0)
+        #expect(symlink(spool.root.path + "/elsewhere", spool.free.path + "/" + waiting[0]) == 0)
         #expect(link(spool.free.path + "/" + waiting[1], spool.root.path + "/other-name") == 0)
         #expect(!spool.takeRecycled(to: spool.receivedPath(id: 10)))
         #expect(Self.status(spool.receivedPath(id: 10)) == nil)
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool.free.path).isEmpty)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: spool.root.path + "/other-name")) == Data([1, 2, 3]))
+    }
+
+    /// A recycled file keeps its old bytes only while the node is busy: once it has waited longer than the hold,
+    /// the housekeeping loop empties it (and it stays ready for reuse, inode and all).
+    @Test func aFileWaitingLongerThanTheHoldIsEmptied() throws {
+        let spool = try Self.makeSpool()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        let files = RecycledFiles(directory: spool.free.path, limit: 8, holdSeconds: 5)
+        try Self.write([UInt8](repeating: 0x77, count: 10_000), to: spool.receivedPath(id: 1))
+        let inode = try #require(Self.status(spool.receivedPath(id: 1))).st_ino
+        files.recycle(spool.receivedPath(id: 1))
+        let parked = spool.free.path + "/" + (try #require(try FileManager.default.contentsOfDirectory(atPath: spool.free.path).first))
+        files.emptyStale(now: .now + .seconds(4))
+        #expect(Self.status(parked)?.st_size == 10_000, "still inside the hold")
+        files.emptyStale(now: .now + .seconds(6))
+        #expect(Self.status(parked)?.st_size == 0)
+        #expect(files.take(to: spool.receivedPath(id: 2)))
+        #expect(Self.status(spool.receivedPath(id: 2))?.st_ino == inode)
     }
 
     @Test func atMostTheLimitWaitAndARestartAdoptsThem() throws {
@@ -130,11 +151,13 @@ struct RecycledFilesTests {
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool.free.path).count == 2)
 
-        // A new process's spool takes what the last one left.
+        // A new process's spool takes what the last one left, emptied: how long it waited is not known.
         let next = Spool(root: spool.root)
         try next.prepare()
         #expect(next.takeRecycled(to: next.receivedPath(id: 20)))
         #expect(next.takeRecycled(to: next.receivedPath(id: 21)))
         #expect(!next.takeRecycled(to: next.receivedPath(id: 22)))
+        #expect(Self.status(next.receivedPath(id: 20))?.st_size == 0)
+        #expect(Self.status(next.receivedPath(id: 21))?.st_size == 0)
     }
 }

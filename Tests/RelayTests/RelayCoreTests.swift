@@ -384,13 +384,16 @@ struct BridgeLoopbackTests {
     }
 
     /// With a file provider the SCP writes into the file it names (a slot made ahead) and hands its token back;
-    /// nothing goes through the incoming directory.
+    /// nothing goes through the incoming directory. The slot here is a recycled file still holding 3 MB of an
+    /// older object: the SCP writes over it in place and cuts it to the new length, and what is left must be,
+    /// byte for byte, the file DCMTK's own bit-preserving receive (`storescp -B`) writes for the same C-STORE.
     @Test func scpWritesIntoTheProvidedFile() throws {
         let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("bridge-\(UUID().uuidString)"))
         try spool.prepare()
         defer { try? FileManager.default.removeItem(at: spool.root) }
         let slot = spool.receivedFile(id: 41).path
-        #expect(FileManager.default.createFile(atPath: slot, contents: nil))
+        #expect(FileManager.default.createFile(atPath: slot, contents: Data(repeating: 0xAB, count: 3 << 20)))
+        let inode = try #require(Self.inode(slot))
         let received = LockedList()
         var scp: StorageSCP?
         var port = 0
@@ -412,11 +415,63 @@ struct BridgeLoopbackTests {
         #expect(try association.store(path: sample, sopClassUID: context.sopClassUID, transferSyntaxUID: context.transferSyntaxUID) == .success)
         let object = try #require(received.items.first)
         #expect(object.path == slot && object.fileToken == 41 && object.problem == nil && object.rows == 128)
-        // The slot now holds the object as received (the bridge found its dataset UID equal to the request's).
-        let size = try fileSize(slot)
-        #expect(size > 128 * 128 * 2)
+        #expect(Self.inode(slot) == inode, "written over in place, not replaced")
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool.incoming.path).isEmpty)
+
+        // The same C-STORE (same calling AE, same transfer syntax) into DCMTK's storescp, bit-preserving.
+        let reference = spool.root.appendingPathComponent("storescp")
+        try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
+        var started: (process: Process, port: Int)?
+        for _ in 0..<5 where started == nil {
+            let candidate = Process(), candidatePort = Self.freePort()
+            candidate.executableURL = URL(fileURLWithPath: "/usr/bin/storescp")
+            candidate.arguments = ["-B", "-od", reference.path, String(candidatePort)]
+            candidate.standardOutput = FileHandle.nullDevice
+            candidate.standardError = FileHandle.nullDevice
+            try candidate.run()
+            if Self.waitForPort(candidatePort) { started = (candidate, candidatePort) } else { Self.stop(candidate) }
+        }
+        let (storescp, storescpPort) = try #require(started)
+        defer { Self.stop(storescp) }
+        let storescu = Process()
+        storescu.executableURL = URL(fileURLWithPath: "/usr/bin/storescu")
+        storescu.arguments = ["-aet", "SENDER", "-aec", "ANY", "-xe", "127.0.0.1", String(storescpPort), sample]
+        try storescu.run()
+        storescu.waitUntilExit()
+        #expect(storescu.terminationStatus == 0)
+        let written = try FileManager.default.contentsOfDirectory(atPath: reference.path)
+        #expect(written.count == 1)
+        let expected = try Data(contentsOf: reference.appendingPathComponent(try #require(written.first)))
+        let actual = try Data(contentsOf: URL(fileURLWithPath: slot))
+        #expect(actual.count == expected.count)
+        #expect(actual == expected)
         _ = thread
+    }
+
+    static func inode(_ path: String) -> ino_t? {
+        var status = stat()
+        return stat(path, &status) == 0 ? status.st_ino : nil
+    }
+
+    /// storescp does not stop on SIGTERM while it waits for associations.
+    static func stop(_ process: Process) {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    static func waitForPort(_ port: Int) -> Bool {
+        for _ in 0..<100 {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/echoscu")
+            probe.arguments = ["-aec", "ANY", "127.0.0.1", String(port)]
+            probe.standardError = FileHandle.nullDevice
+            probe.standardOutput = FileHandle.nullDevice
+            guard (try? probe.run()) != nil else { return false }
+            probe.waitUntilExit()
+            if probe.terminationStatus == 0 { return true }
+            usleep(50_000)
+        }
+        return false
     }
 }
 
@@ -448,6 +503,42 @@ struct SpoolSlotsTests {
         slots.discardUnused()
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: spool.received.path))
         #expect(left == Set(taken.map { "\($0.token).dcm" }))
+    }
+
+    /// Slots made from recycled files hold those files' old bytes until objects are written over them; when the
+    /// node goes idle past the hold, the untaken ones are emptied and stay ready, and taken ones are not touched.
+    @Test func idleSlotsMadeOfRecycledFilesAreEmptiedAfterTheHold() async throws {
+        let spool = Spool(root: FileManager.default.temporaryDirectory.appendingPathComponent("slots-\(UUID().uuidString)"))
+        try spool.prepare()
+        defer { try? FileManager.default.removeItem(at: spool.root) }
+        for id in Int64(1000)..<1004 {
+            let path = spool.receivedPath(id: id)
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x3C, count: 5000)))
+            spool.recycle(path)
+        }
+        let queue = try RelayQueue(path: spool.database.path)
+        let slots = SpoolSlots(spool: spool, queue: queue, logger: Logger(label: "test"), batch: 4, lowWater: 1)
+        var first: (path: String, token: Int64)?
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while first == nil && Date() < deadline {
+            first = slots.take()
+            if first == nil { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        let taken = try #require(first)
+        #expect(try fileSize(taken.path) == 5000, "a recycled file, its old bytes still there")
+        let untaken = try FileManager.default.contentsOfDirectory(atPath: spool.received.path)
+            .map { spool.received.path + "/" + $0 }.filter { $0 != taken.path }
+        #expect(untaken.count == 3)
+
+        slots.emptyStale(now: .now + .seconds(spool.recycled.holdSeconds / 2))
+        for path in untaken { #expect(try fileSize(path) == 5000, "inside the hold") }
+        slots.emptyStale(now: .now + .seconds(spool.recycled.holdSeconds + 1))
+        for path in untaken { #expect(try fileSize(path) == 0) }
+        #expect(try fileSize(taken.path) == 5000)
+        var again: [String] = []
+        while again.count < 3, let slot = slots.take() { again.append(slot.path) }
+        #expect(Set(again) == Set(untaken), "emptied slots stay ready")
+        slots.discardUnused()
     }
 }
 
