@@ -16,7 +16,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <mutex>
+#include <unistd.h>
 #include <sys/stat.h>
 
 namespace {
@@ -129,6 +131,23 @@ char *duplicate(const std::string &text) {
     if (copy == nullptr) return nullptr;
     std::memcpy(copy, text.c_str(), text.size() + 1);
     return copy;
+}
+
+FILE *openForOverwrite(const char *path, mode_t mode, int &kept) {
+    kept = -1;
+    const int descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, mode);
+    if (descriptor < 0) return nullptr;
+    const int second = dup(descriptor);
+    FILE *file = second >= 0 ? fdopen(descriptor, "w") : nullptr;  // fdopen never truncates
+    if (file == nullptr) {
+        const int code = errno;
+        close(descriptor);
+        if (second >= 0) close(second);
+        errno = code;
+        return nullptr;
+    }
+    kept = second;
+    return file;
 }
 
 }  // namespace cdcmtk

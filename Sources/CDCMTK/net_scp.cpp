@@ -2,6 +2,7 @@
 // stack per finished association), C-STORE received straight to a file (disk writeback started while it
 // arrives; an existing file overwritten in place, not truncated first), facts handed to a C callback that makes
 // the file durable before it answers Success.
+#include "bridge_internal.h"
 #include "cdcmtk_net.h"
 #include "net_internal.h"
 
@@ -209,20 +210,13 @@ private:
 
     // The C-STORE data set as it arrives (no parsing) into `path`, behind the file meta header that DCMTK's
     // bit-preserving receive (DcmSCP::receiveSTORERequest with a file name) writes, byte for byte. The one
-    // difference: a file that exists already (a slot made from a recycled spool file) is overwritten in place
-    // and cut to the new length at the end, where DCMTK's fopen("wb") truncates it first. Truncating hands the
-    // file's page-cache pages and disk blocks back, and the write then allocates new ones and faults them in;
-    // overwriting in place halved the write + fsync time of a 512 KB file on this project's VMs
-    // (docs/gateway.md, "Spool files overwritten in place").
+    // difference: a file that exists already (a slot made from a recycled spool file) is written over in place
+    // and cut to the new length (`openForOverwrite`), where DCMTK's fopen("wb") truncates it first; in place
+    // halved the write + fsync time of a 512 KB file on this project's VMs.
     OFCondition receive_into_file(const std::string &path, T_DIMSE_C_StoreRQ &request,
                                   T_ASC_PresentationContextID presentation_id, const OFString &transfer_syntax) {
-        const int descriptor = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        FILE *file = nullptr;
-        if (descriptor >= 0) {
-            receiving_fd_ = ::dup(descriptor);  // kept for the writeback and the final length
-            file = receiving_fd_ >= 0 ? ::fdopen(descriptor, "w") : nullptr;  // fdopen never truncates
-            if (file == nullptr) ::close(descriptor);
-        }
+        // receiving_fd_: the second descriptor, for the writeback while the data arrives and the final length.
+        FILE *file = cdcmtk::openForOverwrite(path.c_str(), 0600, receiving_fd_);
         if (file == nullptr) {
             // Keep the association in step: read the data set and throw it away, then answer with a failure.
             DIC_UL bytes = 0, pdvs = 0;

@@ -20,6 +20,7 @@
 
 using cdcmtk::fail;
 using cdcmtk::failCondition;
+using cdcmtk::openForOverwrite;
 
 namespace {
 
@@ -208,16 +209,11 @@ extern "C" int cdcmtk_object_save_file(cdcmtk_object *object, const char *path, 
         status = prepareForWriting(object, target, error);
         if (status != CDCMTK_OK) return status;
         // What DcmFileFormat::saveFile writes, with one difference: a file that exists already (a recycled spool
-        // file, an earlier output) is overwritten in place and cut to the new length at the end, where saveFile's
-        // fopen("wb") truncates it first and so frees its page-cache pages and disk blocks only to allocate new
-        // ones (docs/gateway.md, "Spool files overwritten in place").
-        const int descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-        const int kept = descriptor >= 0 ? dup(descriptor) : -1;  // for the length and the fsync
-        FILE *stdio = kept >= 0 ? fdopen(descriptor, "w") : nullptr;  // fdopen never truncates
+        // file, an earlier output) is written over in place and cut to the new length (`openForOverwrite`).
+        int kept = -1;
+        FILE *stdio = openForOverwrite(path, 0666, kept);
         if (stdio == nullptr) {
             const int code = errno;
-            if (descriptor >= 0) close(descriptor);
-            if (kept >= 0) close(kept);
             restoreNative(object, target);
             return fail(error, CDCMTK_WRITE_FAILED, std::string("cannot open the file for writing (") + strerror(code) +
                                                         "); check the directory exists and is writable");

@@ -143,7 +143,7 @@ final class RecycledFiles: Sendable {
             let path = directory + "/" + name
             var status = stat()
             if kept.count < limit, lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_nlink == 1,
-               status.st_size == 0 || Self.empty(path) {
+               status.st_size == 0 || Durable.empty(path) {
                 kept.append(WaitingFile(path: path, since: nil))
             } else {
                 unlink(path)
@@ -164,14 +164,7 @@ final class RecycledFiles: Sendable {
             }
             return paths
         }
-        for path in stale where !Self.empty(path) { unlink(path) }
-    }
-
-    private static func empty(_ path: String) -> Bool {
-        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
-        guard descriptor >= 0 else { return false }
-        close(descriptor)
-        return true
+        for path in stale where !Durable.empty(path) { unlink(path) }
     }
 
     func recycle(_ path: String) {
@@ -237,6 +230,14 @@ enum Durable {
     static func move(_ from: String, to: String) -> Bool { rename(from, to) == 0 }
 
     static func remove(_ path: String) { unlink(path) }
+
+    /// Truncates the file at `path` to nothing (not following a link); false if it cannot be opened for writing.
+    static func empty(_ path: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return false }
+        close(descriptor)
+        return true
+    }
 }
 
 /// The mark that says "this object was accepted" on a received file itself: its mode, read-only for its owner

@@ -83,8 +83,7 @@ final class SpoolSlots: Sendable {
         var emptied: [Int64] = []
         for id in stale {
             let path = spool.receivedPath(id: id)
-            let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
-            if descriptor >= 0 { close(descriptor); emptied.append(id) } else { Durable.remove(path) }
+            if Durable.empty(path) { emptied.append(id) } else { Durable.remove(path) }
         }
         state.withLock { state in
             state.ready.removeFirst(state.next)
